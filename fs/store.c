@@ -1,0 +1,1283 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * store.c - the SQLite store: opening and validating a store file, the
+ * schema and its migrations, prepared statements, group-commit
+ * transactions and the mapping of SQLite errors to errno.
+ *
+ * Layer: below the FUSE handlers, above SQLite.  No FUSE header here; the
+ * unit tests run this file on ":memory:".  SQLite result codes never leave
+ * the store*.c files: store_err() is the one place they become errno.
+ *
+ * Durability model.  Every mutating request runs inside a savepoint of one
+ * long write transaction, the batch.  The batch is committed by the commit
+ * thread once it is commit_ms old or holds STORE_BATCH_MAX_BYTES, and at
+ * once by store_sync() (fsync, fsyncdir) and store_close().  The store runs
+ * in WAL mode with synchronous=FULL, so every commit ends in one fdatasync
+ * of the WAL: what fsync acknowledged survives power loss, and what was
+ * committed survives a crash of the daemon.  Checkpoints run on a second
+ * connection in the commit thread, off the request path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "store_int.h"
+
+#define DEFAULT_CHUNK_SIZE (64u << 10)
+#define DEFAULT_PAGE_SIZE 65536u
+#define BUSY_TIMEOUT_MS 2000
+/* WAL size that makes the commit thread checkpoint in the background, and
+ * the size at which it checkpoints under the lock to bound the file. */
+#define CKPT_SOFT_BYTES (64LL << 20)
+#define CKPT_HARD_BYTES (512LL << 20)
+
+/* ------------------------------------------------------------------ */
+/* Schema and migrations                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Format 1: the tables.  Directories record their parent (for ".." and the
+ * rename cycle check); dirents get a rowid so readdir can resume from a
+ * cookie; chunks are keyed by (ino, idx) and may be shorter than the chunk
+ * size: missing bytes and missing chunks read as zeros.  alloc is the sum
+ * of the inode's chunk lengths, for st_blocks.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE format (key TEXT PRIMARY KEY NOT NULL, value NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE TABLE inodes ("
+	" ino INTEGER PRIMARY KEY,"
+	" mode INTEGER NOT NULL,"
+	" nlink INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" gid INTEGER NOT NULL,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" alloc INTEGER NOT NULL DEFAULT 0,"
+	" rdev INTEGER NOT NULL DEFAULT 0,"
+	" parent INTEGER,"
+	" atime INTEGER NOT NULL,"
+	" mtime INTEGER NOT NULL,"
+	" ctime INTEGER NOT NULL);"
+	"CREATE TABLE dirents ("
+	" id INTEGER PRIMARY KEY,"
+	" parent INTEGER NOT NULL,"
+	" name BLOB NOT NULL,"
+	" ino INTEGER NOT NULL,"
+	" UNIQUE (parent, name));"
+	"CREATE INDEX dirents_by_parent ON dirents (parent);"
+	"CREATE TABLE chunks ("
+	" ino INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY (ino, idx)) WITHOUT ROWID;"
+	"CREATE TABLE symlinks ("
+	" ino INTEGER PRIMARY KEY,"
+	" target BLOB NOT NULL);"
+	"CREATE TABLE xattrs ("
+	" ino INTEGER NOT NULL,"
+	" name BLOB NOT NULL,"
+	" value BLOB NOT NULL,"
+	" PRIMARY KEY (ino, name)) WITHOUT ROWID;";
+
+/*
+ * Format 2: a change log written by triggers, so that a running daemon
+ * learns what another connection (the sqlite3 shell, a script) changed
+ * and can invalidate the kernel's caches.  The daemon's own connections
+ * run with triggers disabled (SQLITE_DBCONFIG_ENABLE_TRIGGER), so the log
+ * costs nothing on the request path.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE changelog ("
+	" seq INTEGER PRIMARY KEY,"
+	" ino INTEGER,"
+	" parent INTEGER,"
+	" name BLOB);"
+	"CREATE TRIGGER changelog_chunks_ins AFTER INSERT ON chunks BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_chunks_upd AFTER UPDATE ON chunks BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_chunks_del AFTER DELETE ON chunks BEGIN"
+	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
+	"CREATE TRIGGER changelog_inodes_upd AFTER UPDATE ON inodes BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_inodes_del AFTER DELETE ON inodes BEGIN"
+	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
+	"CREATE TRIGGER changelog_symlinks AFTER UPDATE ON symlinks BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_xattrs_ins AFTER INSERT ON xattrs BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_xattrs_upd AFTER UPDATE ON xattrs BEGIN"
+	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
+	"CREATE TRIGGER changelog_xattrs_del AFTER DELETE ON xattrs BEGIN"
+	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
+	"CREATE TRIGGER changelog_dirents_ins AFTER INSERT ON dirents BEGIN"
+	" INSERT INTO changelog (ino, parent, name)"
+	" VALUES (NEW.ino, NEW.parent, NEW.name); END;"
+	"CREATE TRIGGER changelog_dirents_del AFTER DELETE ON dirents BEGIN"
+	" INSERT INTO changelog (ino, parent, name)"
+	" VALUES (OLD.ino, OLD.parent, OLD.name); END;"
+	"CREATE TRIGGER changelog_dirents_upd AFTER UPDATE ON dirents BEGIN"
+	" INSERT INTO changelog (ino, parent, name)"
+	" VALUES (OLD.ino, OLD.parent, OLD.name);"
+	" INSERT INTO changelog (ino, parent, name)"
+	" VALUES (NEW.ino, NEW.parent, NEW.name); END;";
+
+/* migrations[i] takes a store from format i to format i + 1. */
+static const char *const migrations[] = {
+	schema_v1,
+	schema_v2,
+};
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+		       STORE_FORMAT_VERSION,
+	       "one migration per format version");
+
+/* The tables a store of the current format must have. */
+static const char *const required_tables[] = {
+	"format", "inodes", "dirents", "chunks", "symlinks", "xattrs",
+	"changelog",
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors, time, statements                                           */
+/* ------------------------------------------------------------------ */
+
+int store_err(struct store *s, int rc, const char *what)
+{
+	int err;
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return -EEXIST;
+		err = -EIO;
+		break;
+	case SQLITE_FULL:
+		err = -ENOSPC;
+		break;
+	case SQLITE_READONLY:
+		err = -EROFS;
+		break;
+	case SQLITE_NOMEM:
+		err = -ENOMEM;
+		break;
+	case SQLITE_TOOBIG:
+		err = -EFBIG;
+		break;
+	default:
+		err = -EIO;
+		break;
+	}
+	gfs_log(GFS_LOG_ERR, "store: %s: %s (%s)", what,
+		sqlite3_errmsg(s->db), strerror(-err));
+	return err;
+}
+
+int64_t store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts_ns(&ts);
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts_ns(&ts);
+}
+
+sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	return s->stmt[id];
+}
+
+/* Steps @q to completion and resets it. */
+int run(struct store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	return store_err(s, rc, what);
+}
+
+/* Time each thread spends holding the store lock, that is, in SQLite:
+ * the request trace reports it per request (store_thread_ns()). */
+static __thread uint64_t tls_sql_ns;
+static __thread int64_t tls_locked_at;
+
+void store_lock(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	tls_locked_at = mono_ns();
+}
+
+void store_unlock(struct store *s)
+{
+	tls_sql_ns += (uint64_t)(mono_ns() - tls_locked_at);
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t store_thread_ns(void)
+{
+	return tls_sql_ns;
+}
+
+static const char *const stmt_sql[STMT_COUNT] = {
+#define X(id, sql) [STMT_##id] = sql,
+	STORE_STMTS(X)
+#undef X
+};
+
+static int prepare_all(struct store *s)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		int rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+					    SQLITE_PREPARE_PERSISTENT,
+					    &s->stmt[i], NULL);
+		if (rc != SQLITE_OK)
+			return store_err(s, rc, stmt_sql[i]);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Batches: one write transaction, one savepoint per request          */
+/* ------------------------------------------------------------------ */
+
+static void batch_lost(struct store *s, int err)
+{
+	gfs_log(GFS_LOG_ERR,
+		"store: a batch of %" PRIu64 " bytes could not be committed "
+		"(%s); changes since the last commit are lost",
+		s->batch_bytes, strerror(-err));
+	s->lost_err = err;
+	s->in_batch = false;
+	s->batch_bytes = 0;
+}
+
+/* Commits the open batch.  Caller holds s->lock. */
+static int batch_commit(struct store *s, bool forced)
+{
+	int err;
+
+	if (!s->in_batch)
+		return 0;
+	err = run(s, stmt(s, STMT_COMMIT), "commit");
+	if (err) {
+		if (!sqlite3_get_autocommit(s->db))
+			run(s, stmt(s, STMT_ROLLBACK), "rollback");
+		batch_lost(s, err);
+		return err;
+	}
+	s->in_batch = false;
+	s->batch_bytes = 0;
+	s->commits++;
+	if (forced)
+		s->syncs++;
+	return 0;
+}
+
+/*
+ * Starts a mutating request: takes the lock, opens the batch if none is
+ * open, and sets a savepoint so that a failing request undoes only itself.
+ * Every wop_begin() is paired with one wop_end(), which drops the lock.
+ */
+int wop_begin(struct store *s)
+{
+	int err;
+
+	store_lock(s);
+	if (s->readonly) {
+		err = -EROFS;
+		goto out_unlock;
+	}
+	if (!s->in_batch) {
+		err = run(s, stmt(s, STMT_BEGIN), "begin");
+		if (err)
+			goto out_unlock;
+		s->in_batch = true;
+		s->batch_start = mono_ns();
+		pthread_cond_signal(&s->wake);
+	}
+	err = run(s, stmt(s, STMT_SAVEPOINT), "savepoint");
+	if (err)
+		goto out_unlock;
+	return 0;
+
+out_unlock:
+	store_unlock(s);
+	return err;
+}
+
+int wop_end(struct store *s, int err)
+{
+	if (err)
+		run(s, stmt(s, STMT_ROLLBACK_TO), "rollback to savepoint");
+	run(s, stmt(s, STMT_RELEASE), "release savepoint");
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite rolled the whole transaction back (I/O error, full
+		 * disk while spilling the cache): the batch is gone. */
+		batch_lost(s, err ? err : -EIO);
+	} else if (s->batch_bytes >= STORE_BATCH_MAX_BYTES) {
+		int cerr = batch_commit(s, false);
+
+		if (!err)
+			err = cerr;
+	}
+	store_unlock(s);
+	return err;
+}
+
+int store_sync(struct store *s)
+{
+	int err;
+
+	store_lock(s);
+	err = batch_commit(s, true);
+	if (!err && s->lost_err) {
+		err = s->lost_err;
+		s->lost_err = 0;
+	}
+	store_unlock(s);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The commit thread                                                  */
+/* ------------------------------------------------------------------ */
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	s->wal_frames = frames; /* called under s->lock, from COMMIT */
+	return SQLITE_OK;
+}
+
+static void checkpoint(struct store *s)
+{
+	int64_t wal = (int64_t)s->wal_frames * s->page_size;
+	int rc;
+
+	if (wal < CKPT_SOFT_BYTES)
+		return;
+	if (wal >= CKPT_HARD_BYTES) {
+		/* Writers outran the background checkpoints: bound the WAL
+		 * now, with requests waiting on the lock. */
+		rc = sqlite3_wal_checkpoint_v2(s->db, "main",
+					       SQLITE_CHECKPOINT_RESTART,
+					       NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			store_err(s, rc, "checkpoint");
+		return;
+	}
+	store_unlock(s);
+	rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, "main",
+				       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		gfs_log(GFS_LOG_WARNING, "store: background checkpoint: %s",
+			sqlite3_errmsg(s->ckpt_db));
+	store_lock(s);
+}
+
+static void *commit_main(void *arg)
+{
+	struct store *s = arg;
+
+	store_lock(s);
+	while (!s->stopping) {
+		int64_t due = s->batch_start + (int64_t)s->commit_ms * 1000000;
+		struct timespec ts;
+
+		if (!s->in_batch) {
+			pthread_cond_wait(&s->wake, &s->lock);
+			continue;
+		}
+		if (mono_ns() < due) {
+			ts.tv_sec = due / 1000000000;
+			ts.tv_nsec = due % 1000000000;
+			pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+			continue;
+		}
+		batch_commit(s, false);
+		checkpoint(s);
+	}
+	store_unlock(s);
+	return NULL;
+}
+
+int store_start(struct store *s)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (s->readonly || !s->dir)
+		return 0;
+	rc = sqlite3_open_v2(s->path, &s->ckpt_db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		gfs_log(GFS_LOG_ERR, "store: checkpoint connection: %s",
+			sqlite3_errstr(rc));
+		return -EIO;
+	}
+	sqlite3_busy_timeout(s->ckpt_db, BUSY_TIMEOUT_MS);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&s->wake);
+	pthread_cond_init(&s->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&s->thread, NULL, commit_main, s);
+	if (rc)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening: validate before writing anything                          */
+/* ------------------------------------------------------------------ */
+
+#define WHY(...) snprintf(why, whylen, __VA_ARGS__)
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Checks the raw SQLite header, which SQLite itself would only reject
+ * lazily or not at all: a truncated file opens fine and fails on the
+ * first read of a missing page.  *fresh is set for an empty file.
+ */
+static int check_header(const struct store_params *p, int fd, bool *fresh,
+			char *why, size_t whylen)
+{
+	unsigned char h[100];
+	struct stat st, wst;
+	uint32_t psz, pages;
+	char wal[PATH_MAX];
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return WHY("not a regular file"), -EINVAL;
+	*fresh = st.st_size == 0;
+	if (*fresh)
+		return 0;
+	n = pread(fd, h, sizeof(h), 0);
+	if (n < 0)
+		return -errno;
+	if (n < (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16))
+		return WHY("not an SQLite database"), -EINVAL;
+	psz = (uint32_t)h[16] << 8 | h[17];
+	if (psz == 1)
+		psz = 65536;
+	if (psz < 512 || (psz & (psz - 1)))
+		return WHY("corrupt SQLite header (page size %u)", psz),
+		       -EINVAL;
+	if (st.st_size % psz)
+		return WHY("truncated (%lld bytes is not a whole number of "
+			   "%u-byte pages)", (long long)st.st_size, psz),
+		       -EINVAL;
+	/* The size in the header is valid when "version-valid-for" equals
+	 * the change counter.  A WAL with frames may still complete an
+	 * interrupted checkpoint, so the size is checked only without one. */
+	pages = be32(h + 28);
+	snprintf(wal, sizeof(wal), "%s-wal", p->path);
+	if (be32(h + 92) == be32(h + 24) && pages &&
+	    (stat(wal, &wst) < 0 || wst.st_size == 0) &&
+	    (uint64_t)pages * psz > (uint64_t)st.st_size)
+		return WHY("truncated (the header counts %u pages, the file "
+			   "holds %lld)", pages, (long long)(st.st_size / psz)),
+		       -EINVAL;
+	return 0;
+}
+
+/* Returns an integer from a one-value query, or -1. */
+static int64_t query_int(sqlite3 *db, const char *sql, int *rcp)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			v = sqlite3_column_int64(q, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_OK;
+		}
+		sqlite3_finalize(q);
+	}
+	if (rcp)
+		*rcp = rc;
+	return v;
+}
+
+/* A reason for a failed SQLite call, in the user's terms. */
+static int sql_why(sqlite3 *db, int rc, char *why, size_t whylen)
+{
+	switch (rc & 0xff) {
+	case SQLITE_NOTADB:
+		WHY("not an SQLite database");
+		return -EINVAL;
+	case SQLITE_CORRUPT:
+		WHY("corrupt (%s)", sqlite3_errmsg(db));
+		return -EUCLEAN;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		WHY("locked by another process");
+		return -EBUSY;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		WHY("%s", sqlite3_errmsg(db));
+		return -EACCES;
+	case SQLITE_FULL:
+		WHY("no space left on the store's file system");
+		return -ENOSPC;
+	default:
+		WHY("%s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *why, size_t whylen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_why(db, rc, why, whylen);
+}
+
+static int schema_has_tables(sqlite3 *db, char *why, size_t whylen)
+{
+	for (size_t i = 0;
+	     i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
+		sqlite3_stmt *q;
+		int rc, found;
+
+		rc = sqlite3_prepare_v2(db,
+					"SELECT 1 FROM sqlite_schema WHERE "
+					"type = 'table' AND name = ?1",
+					-1, &q, NULL);
+		if (rc != SQLITE_OK)
+			return sql_why(db, rc, why, whylen);
+		sqlite3_bind_text(q, 1, required_tables[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		found = rc == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return sql_why(db, rc, why, whylen);
+		if (!found)
+			return WHY("corrupt (table '%s' is missing)",
+				   required_tables[i]),
+			       -EUCLEAN;
+	}
+	return 0;
+}
+
+static int quick_check(sqlite3 *db, char *why, size_t whylen)
+{
+	sqlite3_stmt *q;
+	int rc, err = 0;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_why(db, rc, why, whylen);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(q, 0);
+
+		if (!res || strcmp(res, "ok")) {
+			WHY("corrupt (%s)", res ? res : "quick_check failed");
+			err = -EUCLEAN;
+		}
+	} else {
+		err = sql_why(db, rc, why, whylen);
+	}
+	sqlite3_finalize(q);
+	return err;
+}
+
+static int format_get(sqlite3 *db, const char *key, int64_t *v)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT value FROM format WHERE key = ?1",
+				-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_INTEGER)
+		*v = sqlite3_column_int64(q, 0);
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_NOTFOUND;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int format_put(sqlite3 *db, const char *key, int64_t iv,
+		      const char *sv)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+				"INSERT OR REPLACE INTO format (key, value) "
+				"VALUES (?1, ?2)",
+				-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sv)
+		sqlite3_bind_text(q, 2, sv, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(q, 2, iv);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void make_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
+		uint64_t t = (uint64_t)mono_ns() ^ (uint64_t)getpid() << 32;
+
+		memcpy(b, &t, 8);
+		memcpy(b + 8, &t, 8);
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Format facts and the root directory of a new store (format 1). */
+static int init_root(sqlite3 *db, const struct store_params *p,
+		     uint32_t chunk)
+{
+	int64_t now = store_now();
+	char uuid[37];
+	sqlite3_stmt *q;
+	int rc;
+
+	make_uuid(uuid);
+	rc = format_put(db, "chunk_size", chunk, NULL);
+	if (rc == SQLITE_OK)
+		rc = format_put(db, "created_ns", now, NULL);
+	if (rc == SQLITE_OK)
+		rc = format_put(db, "creator", 0, "glassfs " GLASSFS_VERSION);
+	if (rc == SQLITE_OK)
+		rc = format_put(db, "uuid", 0, uuid);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_prepare_v2(db,
+				"INSERT INTO inodes (ino, mode, nlink, uid, gid,"
+				" parent, atime, mtime, ctime) VALUES "
+				"(1, ?1, 2, ?2, ?3, 1, ?4, ?4, ?4)",
+				-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(q, 1, S_IFDIR | (p->root_mode & 07777));
+	sqlite3_bind_int64(q, 2, p->root_uid);
+	sqlite3_bind_int64(q, 3, p->root_gid);
+	sqlite3_bind_int64(q, 4, now);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * Brings the store from format @from to @to, each step in the same
+ * transaction as the new user_version.  user_version is set through
+ * PRAGMA, which takes no bound parameter; the number comes from this
+ * table, not from input.
+ */
+static int migrate(sqlite3 *db, const struct store_params *p, int from,
+		   int to, char *why, size_t whylen)
+{
+	static const char *const set_version[] = {
+		"PRAGMA user_version = 0", "PRAGMA user_version = 1",
+		"PRAGMA user_version = 2",
+	};
+	_Static_assert(sizeof(set_version) / sizeof(set_version[0]) ==
+			       STORE_FORMAT_VERSION + 1,
+		       "a user_version statement per format");
+	char appid[48];
+	int err;
+
+	for (int v = from; v < to; v++) {
+		err = exec_sql(db, "BEGIN IMMEDIATE", why, whylen);
+		if (err)
+			return err;
+		err = exec_sql(db, migrations[v], why, whylen);
+		if (!err && v == 0) {
+			int rc = init_root(db, p,
+					   p->chunk_size ? p->chunk_size
+							 : DEFAULT_CHUNK_SIZE);
+			if (rc != SQLITE_OK)
+				err = sql_why(db, rc, why, whylen);
+			snprintf(appid, sizeof(appid),
+				 "PRAGMA application_id = %d",
+				 STORE_APPLICATION_ID);
+			if (!err)
+				err = exec_sql(db, appid, why, whylen);
+		}
+		if (!err)
+			err = exec_sql(db, set_version[v + 1], why, whylen);
+		if (!err)
+			err = exec_sql(db, "COMMIT", why, whylen);
+		if (err) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return err;
+		}
+		if (from > 0)
+			gfs_log(GFS_LOG_NOTICE,
+				"store '%s' upgraded to format %d", p->path,
+				v + 1);
+	}
+	return 0;
+}
+
+/* Identity of a store: application id and format version. */
+static int check_identity(sqlite3 *db, const struct store_params *p,
+			  bool fresh, int *version, char *why, size_t whylen)
+{
+	int64_t appid, ver;
+	int rc;
+
+	appid = query_int(db, "PRAGMA application_id", &rc);
+	if (rc != SQLITE_OK)
+		return sql_why(db, rc, why, whylen);
+	ver = query_int(db, "PRAGMA user_version", &rc);
+	if (rc != SQLITE_OK)
+		return sql_why(db, rc, why, whylen);
+	if (fresh && appid == 0 && ver == 0) {
+		*version = 0;
+		return 0;
+	}
+	if ((uint32_t)appid != STORE_APPLICATION_ID)
+		return WHY("not a glassfs store (application_id 0x%08x)",
+			   (unsigned)appid),
+		       -EINVAL;
+	if (ver > STORE_FORMAT_VERSION)
+		return WHY("format version %" PRId64 " is newer than this "
+			   "glassfs supports (%d)",
+			   ver, STORE_FORMAT_VERSION),
+		       -EPROTONOSUPPORT;
+	if (ver < 1)
+		return WHY("not a glassfs store (format version %" PRId64 ")",
+			   ver),
+		       -EINVAL;
+	if (ver < STORE_FORMAT_VERSION && p->readonly)
+		return WHY("format version %" PRId64 " must be upgraded to %d "
+			   "first: mount it once without -o ro",
+			   ver, STORE_FORMAT_VERSION),
+		       -EROFS;
+	*version = (int)ver;
+	return 0;
+}
+
+/* Takes the mount lock: an exclusive flock for a read-write mount, shared
+ * for read-only.  SQLite uses POSIX locks, which do not conflict with
+ * flock on Linux, so the sqlite3 shell can still open the store. */
+static int take_mount_lock(struct store *s, const struct store_params *p,
+			   bool *fresh, char *why, size_t whylen)
+{
+	int flags = O_CLOEXEC | (p->readonly ? O_RDONLY : O_RDWR);
+	int err;
+
+	s->lock_fd = open(p->path, flags);
+	if (s->lock_fd < 0 && errno == ENOENT && p->create && !p->readonly) {
+		s->lock_fd = open(p->path, flags | O_CREAT | O_EXCL, 0600);
+		if (s->lock_fd >= 0)
+			s->created = true;
+	}
+	if (s->lock_fd < 0) {
+		err = -errno;
+		if (err == -EROFS || (err == -EACCES && !p->readonly))
+			WHY("%s (use -o ro to serve it read-only)",
+			    strerror(-err));
+		else
+			WHY("%s", strerror(-err));
+		return err;
+	}
+	if (flock(s->lock_fd, (p->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		err = -errno;
+		if (err == -EWOULDBLOCK)
+			WHY("already mounted by another glassfs process");
+		else
+			WHY("cannot lock: %s", strerror(-err));
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	return check_header(p, s->lock_fd, fresh, why, whylen);
+}
+
+static int set_pragmas(struct store *s, const struct store_params *p,
+		       char *why, size_t whylen)
+{
+	char sql[64];
+	int err;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64,
+		 -(p->cache_kib > 0 ? p->cache_kib : 8192));
+	err = exec_sql(s->db, sql, why, whylen);
+	if (!err)
+		err = exec_sql(s->db, "PRAGMA temp_store = MEMORY", why,
+			       whylen);
+	if (err || s->readonly || !s->dir)
+		return err;
+	err = exec_sql(s->db, "PRAGMA synchronous = FULL", why, whylen);
+	if (!err)
+		err = exec_sql(s->db, "PRAGMA journal_size_limit = 67108864",
+			       why, whylen);
+	if (!err)
+		sqlite3_wal_hook(s->db, wal_hook, s);
+	return err;
+}
+
+static int new_store_layout(struct store *s, const struct store_params *p,
+			    char *why, size_t whylen)
+{
+	uint32_t psz = p->page_size ? p->page_size : DEFAULT_PAGE_SIZE;
+	uint32_t chunk = p->chunk_size ? p->chunk_size : DEFAULT_CHUNK_SIZE;
+	char sql[64];
+	int err;
+
+	if (psz < 512 || psz > 65536 || (psz & (psz - 1)))
+		return WHY("page size %u is not a power of two from 512 to "
+			   "65536", psz),
+		       -EINVAL;
+	if (chunk < 4096 || chunk > (1u << 20) || (chunk & (chunk - 1)))
+		return WHY("chunk size %u is not a power of two from 4096 to "
+			   "1048576", chunk),
+		       -EINVAL;
+	snprintf(sql, sizeof(sql), "PRAGMA page_size = %u", psz);
+	err = exec_sql(s->db, sql, why, whylen);
+	if (!err && s->dir)
+		err = exec_sql(s->db, "PRAGMA journal_mode = WAL", why, whylen);
+	return err;
+}
+
+static int load_facts(struct store *s, char *why, size_t whylen)
+{
+	int64_t chunk = 0, v;
+	sqlite3_stmt *q;
+	int rc;
+
+	rc = format_get(s->db, "chunk_size", &chunk);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND)
+		return sql_why(s->db, rc, why, whylen);
+	if (rc == SQLITE_NOTFOUND || chunk < 4096 || chunk > (1 << 20) ||
+	    (chunk & (chunk - 1)))
+		return WHY("corrupt (chunk_size %" PRId64 " in table format)",
+			   chunk),
+		       -EUCLEAN;
+	s->chunk_size = (uint32_t)chunk;
+	v = query_int(s->db, "PRAGMA page_size", &rc);
+	s->page_size = v > 0 ? (uint32_t)v : 4096;
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT value FROM format WHERE key = 'uuid'",
+				-1, &q, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW &&
+	    sqlite3_column_text(q, 0))
+		snprintf(s->uuid, sizeof(s->uuid), "%s",
+			 (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/*
+ * Work done once per read-write open, in one transaction: inodes left with
+ * no links by a crash (unlinked while open) are reclaimed, and the change
+ * log is emptied (the kernel caches nothing of this store yet).  This is
+ * also where a store that cannot be written, or is locked, is refused.
+ */
+static int open_sweep(struct store *s, char *why, size_t whylen)
+{
+	sqlite3_stmt *q = stmt(s, STMT_INODE_ORPHANS);
+	uint64_t *orphans = NULL, n = 0, cap = 0;
+	int rc, err = 0;
+
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sql_why(s->db, rc, why, whylen);
+	/* Collect first: rows are not deleted under a running SELECT. */
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n == cap) {
+			uint64_t *m = realloc(orphans, (cap * 2 + 16) *
+							       sizeof(*m));
+			if (!m) {
+				err = -ENOMEM;
+				break;
+			}
+			orphans = m;
+			cap = cap * 2 + 16;
+		}
+		orphans[n++] = (uint64_t)sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	if (!err && rc != SQLITE_DONE)
+		err = sql_why(s->db, rc, why, whylen);
+	for (uint64_t i = 0; !err && i < n; i++)
+		err = inode_purge(s, orphans[i]);
+	free(orphans);
+	if (!err) {
+		rc = sqlite3_exec(s->db, "DELETE FROM changelog", NULL, NULL,
+				  NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			err = sql_why(s->db, rc, why, whylen);
+	}
+	if (err) {
+		if (!why[0])
+			WHY("%s", strerror(-err));
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err;
+	}
+	if (n)
+		gfs_log(GFS_LOG_NOTICE,
+			"store '%s': reclaimed %" PRIu64 " orphaned inodes",
+			s->path, n);
+	return 0;
+}
+
+static int open_db(struct store *s, const struct store_params *p,
+		   char *why, size_t whylen)
+{
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int rc;
+
+	flags |= p->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (!s->dir)
+		flags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
+	rc = sqlite3_open_v2(p->path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return sql_why(s->db, rc, why, whylen);
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (!p->readonly && sqlite3_db_readonly(s->db, "main") == 1)
+		return WHY("read-only (use -o ro to serve it read-only)"),
+		       -EROFS;
+	return 0;
+}
+
+/* Validation, creation and migration, in that order. */
+static int open_schema(struct store *s, const struct store_params *p,
+		       bool fresh, char *why, size_t whylen)
+{
+	int version = 0, err;
+
+	err = check_identity(s->db, p, fresh, &version, why, whylen);
+	if (err)
+		return err;
+	if (version > 0 && p->check == STORE_CHECK_QUICK) {
+		err = quick_check(s->db, why, whylen);
+		if (err)
+			return err;
+	}
+	if (version == 0) {
+		err = new_store_layout(s, p, why, whylen);
+		if (err)
+			return err;
+	}
+	if (version > 0) {
+		/* Tables of the version the store claims, checked before a
+		 * migration touches them. */
+		err = version == STORE_FORMAT_VERSION
+			      ? schema_has_tables(s->db, why, whylen)
+			      : 0;
+		if (err)
+			return err;
+	}
+	if (!p->readonly && s->dir && version > 0) {
+		err = exec_sql(s->db, "PRAGMA journal_mode = WAL", why, whylen);
+		if (err)
+			return err;
+	}
+	if (version < STORE_FORMAT_VERSION) {
+		err = migrate(s->db, p, version, STORE_FORMAT_VERSION, why,
+			      whylen);
+		if (err)
+			return err;
+		err = schema_has_tables(s->db, why, whylen);
+	}
+	return err;
+}
+
+static int counts_load(struct store *s, char *why, size_t whylen)
+{
+	int64_t max, n;
+	int rc;
+
+	max = query_int(s->db, "SELECT max(ino) FROM inodes", &rc);
+	if (rc == SQLITE_OK)
+		n = query_int(s->db, "SELECT count(*) FROM inodes", &rc);
+	if (rc != SQLITE_OK)
+		return sql_why(s->db, rc, why, whylen);
+	s->next_ino = (uint64_t)(max > 0 ? max : 1) + 1;
+	s->ninodes = (uint64_t)n;
+	return 0;
+}
+
+static int store_alloc(const struct store_params *p, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	const char *slash;
+
+	if (!s)
+		return -ENOMEM;
+	s->lock_fd = -1;
+	s->readonly = p->readonly;
+	s->commit_ms = p->commit_ms ? p->commit_ms : 100;
+	s->path = strdup(p->path);
+	if (strcmp(p->path, ":memory:")) {
+		slash = strrchr(p->path, '/');
+		s->dir = slash ? strndup(p->path, (size_t)(slash - p->path) + 1)
+			       : strdup(".");
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	*out = s;
+	return s->path ? 0 : -ENOMEM;
+}
+
+int store_open(const struct store_params *p, struct store **out, char *why,
+	       size_t whylen)
+{
+	struct store *s = NULL;
+	bool fresh = true;
+	int err;
+
+	why[0] = '\0';
+	err = store_alloc(p, &s);
+	if (err)
+		goto out_close;
+	if (s->dir) {
+		err = take_mount_lock(s, p, &fresh, why, whylen);
+		if (err)
+			goto out_close;
+		if (fresh && p->readonly) {
+			WHY("empty store cannot be mounted read-only");
+			err = -EINVAL;
+			goto out_close;
+		}
+	}
+	err = open_db(s, p, why, whylen);
+	if (!err)
+		err = open_schema(s, p, fresh, why, whylen);
+	if (!err)
+		err = set_pragmas(s, p, why, whylen);
+	if (!err)
+		err = load_facts(s, why, whylen);
+	if (!err)
+		err = prepare_all(s) ? (WHY("%s", sqlite3_errmsg(s->db)), -EIO)
+				     : 0;
+	if (!err && !p->readonly)
+		err = open_sweep(s, why, whylen);
+	if (!err)
+		err = counts_load(s, why, whylen);
+	if (!err) {
+		s->scratch = malloc(s->chunk_size);
+		if (!s->scratch)
+			err = -ENOMEM;
+	}
+	if (err)
+		goto out_close;
+	*out = s;
+	return 0;
+
+out_close:
+	if (!why[0])
+		WHY("%s", strerror(-err));
+	if (s && s->created) {
+		/* Created by us and not usable: leave nothing behind. */
+		unlink(p->path);
+		s->created = false;
+	}
+	store_close(s);
+	return err;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	store_lock(s);
+	if (s->db && s->in_batch)
+		batch_commit(s, true);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	store_unlock(s);
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	sqlite3_close(s->ckpt_db);
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	/* Only now: closing any descriptor of the file drops the process's
+	 * POSIX locks, which SQLite held until sqlite3_close(). */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	free(s->scratch);
+	free(s->dir);
+	free(s->path);
+	free(s);
+}
+
+bool store_created(const struct store *s)
+{
+	return s->created;
+}
+
+uint32_t store_chunk_size(const struct store *s)
+{
+	return s->chunk_size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole-store figures                                                */
+/* ------------------------------------------------------------------ */
+
+int store_statfs(struct store *s, struct statvfs *sv)
+{
+	struct statvfs under;
+	uint64_t n;
+
+	store_lock(s);
+	n = s->ninodes;
+	store_unlock(s);
+	memset(sv, 0, sizeof(*sv));
+	if (s->dir && statvfs(s->dir, &under) == 0) {
+		*sv = under;
+		sv->f_files = n + under.f_favail;
+		sv->f_ffree = under.f_favail;
+		sv->f_favail = under.f_favail;
+	} else {
+		sv->f_bsize = sv->f_frsize = 4096;
+		sv->f_files = n;
+	}
+	sv->f_namemax = GFS_NAME_MAX;
+	return 0;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+int store_facts(struct store *s, struct store_facts *f)
+{
+	char wal[PATH_MAX];
+	int cur, hi;
+
+	memset(f, 0, sizeof(*f));
+	store_lock(s);
+	f->chunk_size = s->chunk_size;
+	f->page_size = s->page_size;
+	f->format_version = STORE_FORMAT_VERSION;
+	f->inodes = s->ninodes;
+	f->commits = s->commits;
+	f->syncs = s->syncs;
+	f->batch_bytes = s->batch_bytes;
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 0);
+	f->cache_hits = (uint64_t)cur;
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0);
+	f->cache_misses = (uint64_t)cur;
+	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0);
+	f->cache_used = (uint64_t)cur;
+	store_unlock(s);
+	memcpy(f->uuid, s->uuid, sizeof(f->uuid));
+	if (s->dir) {
+		f->file_bytes = file_size(s->path);
+		snprintf(wal, sizeof(wal), "%s-wal", s->path);
+		f->wal_bytes = file_size(wal);
+	}
+	return 0;
+}
+
+int store_checkpoint(struct store *s, uint64_t *wal_before,
+		     uint64_t *wal_after)
+{
+	char wal[PATH_MAX];
+	int rc, err = 0;
+
+	if (!s->dir || s->readonly)
+		return -EROFS;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	*wal_before = file_size(wal);
+	store_lock(s);
+	err = batch_commit(s, false);
+	if (!err) {
+		rc = sqlite3_wal_checkpoint_v2(s->db, "main",
+					       SQLITE_CHECKPOINT_TRUNCATE,
+					       NULL, NULL);
+		if (rc != SQLITE_OK)
+			err = store_err(s, rc, "checkpoint");
+	}
+	store_unlock(s);
+	*wal_after = file_size(wal);
+	return err;
+}
+
+int store_file_chunks(struct store *s, uint64_t ino, uint64_t *chunks,
+		      uint64_t *bytes)
+{
+	struct inode_rec r;
+	sqlite3_stmt *q;
+	int rc, err;
+
+	store_lock(s);
+	err = inode_load(s, ino, &r);
+	if (!err) {
+		q = stmt(s, STMT_CHUNK_COUNT);
+		sqlite3_bind_int64(q, 1, (int64_t)ino);
+		rc = sqlite3_step(q);
+		*chunks = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(q, 0)
+					   : 0;
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW)
+			err = store_err(s, rc, "count chunks");
+		*bytes = r.alloc;
+	}
+	store_unlock(s);
+	return err;
+}
+
+const char *store_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * store_data.c - file data in the store: chunked reads and writes,
+ * truncation, fallocate, SEEK_DATA/SEEK_HOLE and copy_file_range.
+ *
+ * Layer: store.  A file of size S is chunks (ino, idx) holding bytes
+ * [idx * C, idx * C + length) for chunk size C.  Invariants:
+ *   1. a chunk's length is at most C, and no chunk holds a byte at or
+ *      beyond S (so growing a file exposes zeros, never old data);
+ *   2. bytes without a chunk, or past a short chunk's end, read as zeros;
+ *   3. inodes.alloc is the sum of the inode's chunk lengths.
+ * A write that covers a chunk from its start to at least its old length
+ * replaces it without reading it; any other write reads, merges in
+ * s->scratch and writes the chunk back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_int.h"
+
+/* copy_file_range moves data through a buffer of this size. */
+#define COPY_PIECE (1u << 20)
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Length of chunk @idx, or -1 when there is none. */
+static int chunk_len(struct store *s, uint64_t ino, uint64_t idx,
+		     int64_t *len)
+{
+	sqlite3_stmt *q = stmt(s, STMT_CHUNK_LEN);
+	int rc;
+
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 2, (int64_t)idx);
+	rc = sqlite3_step(q);
+	*len = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_err(s, rc, "chunk length");
+}
+
+/* Loads chunk @idx into s->scratch; *len is -1 when there is none. */
+static int chunk_load(struct store *s, uint64_t ino, uint64_t idx,
+		      int64_t *len)
+{
+	sqlite3_stmt *q = stmt(s, STMT_CHUNK_GET);
+	int rc;
+
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 2, (int64_t)idx);
+	rc = sqlite3_step(q);
+	*len = -1;
+	if (rc == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(q, 0);
+
+		if ((uint32_t)n > s->chunk_size) {
+			gfs_log(GFS_LOG_ERR, "store: chunk %llu of inode %llu "
+				"is %d bytes, more than the chunk size",
+				(unsigned long long)idx,
+				(unsigned long long)ino, n);
+			n = (int)s->chunk_size;
+		}
+		memcpy(s->scratch, sqlite3_column_blob(q, 0), (size_t)n);
+		*len = n;
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_err(s, rc, "read chunk");
+}
+
+static int chunk_put(struct store *s, uint64_t ino, uint64_t idx,
+		     const void *data, size_t len)
+{
+	sqlite3_stmt *q = stmt(s, STMT_CHUNK_PUT);
+
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 2, (int64_t)idx);
+	sqlite3_bind_blob(q, 3, len ? data : "", (int)len, SQLITE_STATIC);
+	return run(s, q, "write chunk");
+}
+
+/* Deletes chunks [first, last]; *freed gets their total length. */
+static int chunks_delete(struct store *s, uint64_t ino, uint64_t first,
+			 uint64_t last, uint64_t *freed)
+{
+	sqlite3_stmt *q = stmt(s, STMT_CHUNK_BYTES);
+	int rc;
+
+	if (first > last)
+		return 0;
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 2, (int64_t)first);
+	sqlite3_bind_int64(q, 3, (int64_t)min64(last, INT64_MAX));
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*freed += (uint64_t)sqlite3_column_double(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return store_err(s, rc, "count chunks");
+	q = stmt(s, STMT_CHUNK_DELETE);
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	sqlite3_bind_int64(q, 2, (int64_t)first);
+	sqlite3_bind_int64(q, 3, (int64_t)min64(last, INT64_MAX));
+	return run(s, q, "delete chunks");
+}
+
+/*
+ * Writes @n bytes at @coff of chunk @idx of @r.  When @src is NULL the
+ * bytes are zeros and the chunk is only grown to coff + n (fallocate).
+ */
+static int chunk_write(struct store *s, struct inode_rec *r, uint64_t idx,
+		       uint32_t coff, const void *src, uint32_t n)
+{
+	uint32_t end = coff + n, newlen;
+	int64_t old;
+	int err;
+
+	err = chunk_len(s, r->ino, idx, &old);
+	if (err)
+		return err;
+	if (src && coff == 0 && old <= (int64_t)end) {
+		err = chunk_put(s, r->ino, idx, src, end);
+		newlen = end;
+	} else {
+		if (old > 0) {
+			err = chunk_load(s, r->ino, idx, &old);
+			if (err)
+				return err;
+		}
+		if (old < 0)
+			old = 0;
+		newlen = end > old ? end : (uint32_t)old;
+		if (!src && newlen == old)
+			return 0;
+		if (coff > old)
+			memset(s->scratch + old, 0, coff - (uint32_t)old);
+		if (src)
+			memcpy(s->scratch + coff, src, n);
+		else if (end > old)
+			memset(s->scratch + old, 0, end - (uint32_t)old);
+		err = chunk_put(s, r->ino, idx, s->scratch, newlen);
+	}
+	if (!err)
+		r->alloc += newlen - (uint64_t)(old > 0 ? old : 0);
+	return err;
+}
+
+/* Zeros [a, b) of chunk @idx; drops the chunk if nothing else is left. */
+static int chunk_zero(struct store *s, struct inode_rec *r, uint64_t idx,
+		      uint32_t a, uint32_t b)
+{
+	int64_t len;
+	uint64_t freed = 0;
+	uint32_t i;
+	int err;
+
+	err = chunk_load(s, r->ino, idx, &len);
+	if (err || len <= a)
+		return err;
+	if (b > len)
+		b = (uint32_t)len;
+	memset(s->scratch + a, 0, b - a);
+	for (i = 0; i < len && !s->scratch[i]; i++)
+		;
+	if (i == len) {
+		err = chunks_delete(s, r->ino, idx, idx, &freed);
+		r->alloc -= freed;
+		return err;
+	}
+	return chunk_put(s, r->ino, idx, s->scratch, (size_t)len);
+}
+
+static int regular(const struct inode_rec *r)
+{
+	if (S_ISDIR(r->mode))
+		return -EISDIR;
+	return S_ISREG(r->mode) ? 0 : -EINVAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Read and write                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Reads [off, off + size) of @r, clipped to its size.  Lock held. */
+static int do_read(struct store *s, const struct inode_rec *r, uint64_t off,
+		   size_t size, unsigned char *buf, size_t *got)
+{
+	uint64_t cs = s->chunk_size, end, pos = off;
+	sqlite3_stmt *q;
+	int rc;
+
+	*got = 0;
+	if (off >= r->size || !size)
+		return 0;
+	end = min64(off + size, r->size);
+	q = stmt(s, STMT_CHUNK_RANGE);
+	sqlite3_bind_int64(q, 1, (int64_t)r->ino);
+	sqlite3_bind_int64(q, 2, (int64_t)(off / cs));
+	sqlite3_bind_int64(q, 3, (int64_t)((end - 1) / cs));
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		uint64_t cstart = (uint64_t)sqlite3_column_int64(q, 0) * cs;
+		uint64_t len = (uint64_t)sqlite3_column_bytes(q, 1);
+		uint64_t a = cstart > off ? cstart : off;
+		uint64_t b = min64(end, cstart + min64(len, cs));
+
+		if (a < pos)
+			continue;
+		memset(buf + (pos - off), 0, a - pos);
+		if (b > a)
+			memcpy(buf + (a - off),
+			       (const unsigned char *)sqlite3_column_blob(q, 1) +
+				       (a - cstart),
+			       b - a);
+		pos = b > a ? b : a;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return store_err(s, rc, "read");
+	memset(buf + (pos - off), 0, end - pos);
+	*got = end - off;
+	return 0;
+}
+
+int store_read(struct store *s, uint64_t ino, uint64_t off, size_t size,
+	       void *buf, size_t *got)
+{
+	struct inode_rec r;
+	int err;
+
+	store_lock(s);
+	err = inode_load(s, ino, &r);
+	if (!err)
+		err = regular(&r);
+	if (!err)
+		err = do_read(s, &r, off, size, buf, got);
+	store_unlock(s);
+	return err;
+}
+
+/* Writes into @r and updates its size and times (not saved).  Lock held
+ * in a batch. */
+static int do_write(struct store *s, struct inode_rec *r, uint64_t off,
+		    const unsigned char *buf, size_t len, bool touch,
+		    size_t *done)
+{
+	uint64_t cs = s->chunk_size, pos = off, end;
+	int err = 0;
+
+	*done = 0;
+	if (off >= (uint64_t)GFS_MAX_FILESIZE)
+		return len ? -EFBIG : 0;
+	end = min64(off + len, (uint64_t)GFS_MAX_FILESIZE);
+	while (pos < end && !err) {
+		uint32_t coff = (uint32_t)(pos % cs);
+		uint32_t n = (uint32_t)min64(cs - coff, end - pos);
+
+		err = chunk_write(s, r, pos / cs, coff, buf + (pos - off), n);
+		pos += n;
+	}
+	if (err)
+		return err;
+	*done = end - off;
+	if (end > r->size)
+		r->size = end;
+	if (touch)
+		r->mtime = r->ctime = store_now();
+	s->batch_bytes += *done;
+	return 0;
+}
+
+static int write_one(struct store *s, uint64_t ino, uint64_t off,
+		     const void *buf, size_t len, bool touch, size_t *done)
+{
+	struct inode_rec r;
+	int err;
+
+	err = inode_load(s, ino, &r);
+	if (!err)
+		err = regular(&r);
+	if (!err)
+		err = do_write(s, &r, off, buf, len, touch, done);
+	return err ? err : inode_save(s, &r);
+}
+
+int store_write(struct store *s, uint64_t ino, uint64_t off,
+		const void *buf, size_t len, bool touch, size_t *done)
+{
+	int err;
+
+	*done = 0;
+	err = wop_begin(s);
+	if (err)
+		return err;
+	return wop_end(s, write_one(s, ino, off, buf, len, touch, done));
+}
+
+/* ------------------------------------------------------------------ */
+/* Size and space                                                     */
+/* ------------------------------------------------------------------ */
+
+int data_truncate(struct store *s, struct inode_rec *r, uint64_t size)
+{
+	uint64_t cs = s->chunk_size, freed = 0;
+	uint32_t keep = (uint32_t)(size % cs);
+	int64_t len;
+	int err;
+
+	if (size < r->size) {
+		err = chunks_delete(s, r->ino, (size + cs - 1) / cs, INT64_MAX,
+				    &freed);
+		r->alloc -= freed;
+		if (err)
+			return err;
+		if (keep) {
+			err = chunk_load(s, r->ino, size / cs, &len);
+			if (err)
+				return err;
+			if (len > keep) {
+				err = chunk_put(s, r->ino, size / cs,
+						s->scratch, keep);
+				if (err)
+					return err;
+				r->alloc -= (uint64_t)len - keep;
+			}
+		}
+	}
+	r->size = size;
+	return 0;
+}
+
+/* Materializes [off, end) as chunks, zeros where nothing was. */
+static int reserve(struct store *s, struct inode_rec *r, uint64_t off,
+		   uint64_t end)
+{
+	uint64_t cs = s->chunk_size;
+	int err = 0;
+
+	for (uint64_t pos = off; pos < end && !err;) {
+		uint32_t coff = (uint32_t)(pos % cs);
+		uint32_t n = (uint32_t)min64(cs - coff, end - pos);
+
+		err = chunk_write(s, r, pos / cs, coff, NULL, n);
+		pos += n;
+	}
+	return err;
+}
+
+/* Punches [off, end): partial chunks are zeroed (and dropped when nothing
+ * but zeros is left), whole chunks deleted. */
+static int punch(struct store *s, struct inode_rec *r, uint64_t off,
+		 uint64_t end)
+{
+	uint64_t cs = s->chunk_size, first, last, freed = 0;
+	uint32_t head, tail;
+	int err = 0;
+
+	end = min64(end, r->size);
+	if (off >= end)
+		return 0;
+	first = off / cs;
+	last = (end - 1) / cs;
+	head = (uint32_t)(off % cs);
+	tail = (uint32_t)(end % cs);
+	if (first == last && (head || tail))
+		return chunk_zero(s, r, first, head, tail ? tail : (uint32_t)cs);
+	if (head)
+		err = chunk_zero(s, r, first++, head, (uint32_t)cs);
+	if (!err && tail)
+		err = chunk_zero(s, r, last--, 0, tail);
+	if (err || first > last)
+		return err;
+	err = chunks_delete(s, r->ino, first, last, &freed);
+	r->alloc -= freed;
+	return err;
+}
+
+static int do_fallocate(struct store *s, uint64_t ino, int mode,
+			uint64_t off, uint64_t len)
+{
+	struct inode_rec r;
+	uint64_t end = off + len;
+	int64_t now = store_now();
+	int err;
+
+	err = inode_load(s, ino, &r);
+	if (!err)
+		err = regular(&r);
+	if (err)
+		return err;
+	if (end > (uint64_t)GFS_MAX_FILESIZE)
+		return -EFBIG;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		err = punch(s, &r, off, end);
+		r.mtime = now;
+	} else if (mode & FALLOC_FL_KEEP_SIZE) {
+		/* Chunks never extend past the size (invariant 1): space
+		 * past it is not reserved. */
+		err = reserve(s, &r, off, min64(end, r.size));
+	} else {
+		err = reserve(s, &r, off, end);
+		if (end > r.size) {
+			r.size = end;
+			r.mtime = now;
+		}
+	}
+	if (err)
+		return err;
+	r.ctime = now;
+	return inode_save(s, &r);
+}
+
+int store_fallocate(struct store *s, uint64_t ino, int mode, uint64_t off,
+		    uint64_t len)
+{
+	int err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (!len)
+		return -EINVAL;
+	if (off > (uint64_t)GFS_MAX_FILESIZE || len > (uint64_t)GFS_MAX_FILESIZE)
+		return -EFBIG;
+	err = wop_begin(s);
+	if (err)
+		return err;
+	return wop_end(s, do_fallocate(s, ino, mode, off, len));
+}
+
+/* ------------------------------------------------------------------ */
+/* Holes and copies                                                   */
+/* ------------------------------------------------------------------ */
+
+/* Data and holes at chunk granularity: a chunk is data, even where it is
+ * short or holds zeros (allowed by lseek(2): holes may be reported as
+ * data). */
+static int do_lseek(struct store *s, const struct inode_rec *r, uint64_t off,
+		    int whence, uint64_t *pos)
+{
+	uint64_t cs = s->chunk_size, want = off / cs;
+	sqlite3_stmt *q = stmt(s, STMT_CHUNK_IDX_FROM);
+	bool found = false;
+	int rc;
+
+	if (off >= r->size)
+		return -ENXIO;
+	sqlite3_bind_int64(q, 1, (int64_t)r->ino);
+	sqlite3_bind_int64(q, 2, (int64_t)want);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		uint64_t idx = (uint64_t)sqlite3_column_int64(q, 0);
+
+		if (whence == SEEK_DATA) {
+			want = idx;
+			found = true;
+			break;
+		}
+		if (idx != want)
+			break;
+		want++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(s, rc, "lseek");
+	if (whence == SEEK_DATA && !found)
+		return -ENXIO;
+	*pos = want * cs > off ? want * cs : off;
+	if (whence == SEEK_HOLE && *pos > r->size)
+		*pos = r->size;
+	return whence == SEEK_DATA && *pos >= r->size ? -ENXIO : 0;
+}
+
+int store_lseek(struct store *s, uint64_t ino, uint64_t off, int whence,
+		uint64_t *pos)
+{
+	struct inode_rec r;
+	int err;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return -EINVAL;
+	store_lock(s);
+	err = inode_load(s, ino, &r);
+	if (!err)
+		err = regular(&r);
+	if (!err)
+		err = do_lseek(s, &r, off, whence, pos);
+	store_unlock(s);
+	return err;
+}
+
+static int do_copy(struct store *s, uint64_t src, uint64_t soff,
+		   uint64_t dst, uint64_t doff, size_t len, bool touch,
+		   unsigned char *buf, size_t *copied)
+{
+	struct inode_rec rs, rd;
+	size_t got, done;
+	int err;
+
+	err = inode_load(s, src, &rs);
+	if (!err)
+		err = regular(&rs);
+	if (!err)
+		err = inode_load(s, dst, &rd);
+	if (!err)
+		err = regular(&rd);
+	if (err)
+		return err;
+	if (src == dst && soff < doff + len && doff < soff + len)
+		return -EINVAL;
+	len = (size_t)min64(len, soff < rs.size ? rs.size - soff : 0);
+	while (*copied < len) {
+		size_t n = (size_t)min64(len - *copied, COPY_PIECE);
+
+		err = do_read(s, &rs, soff + *copied, n, buf, &got);
+		if (!err && got)
+			err = do_write(s, &rd, doff + *copied, buf, got, touch,
+				       &done);
+		if (err || !got)
+			break;
+		*copied += done;
+		if (src == dst)
+			rs = rd;
+	}
+	return err ? err : inode_save(s, &rd);
+}
+
+int store_copy(struct store *s, uint64_t src, uint64_t soff, uint64_t dst,
+	       uint64_t doff, size_t len, bool touch, size_t *copied)
+{
+	unsigned char *buf = malloc(COPY_PIECE);
+	int err;
+
+	*copied = 0;
+	if (!buf)
+		return -ENOMEM;
+	err = wop_begin(s);
+	if (!err)
+		err = wop_end(s, do_copy(s, src, soff, dst, doff, len, touch,
+					 buf, copied));
+	free(buf);
+	if (err)
+		*copied = 0;
+	return err;
+}

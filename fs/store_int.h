@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * store_int.h - the store's private parts, shared by store.c (open, schema,
+ * transactions), store_ns.c (inodes and names) and store_data.c (chunks).
+ * Nothing outside store*.c includes this file.
+ */
+#ifndef GFS_STORE_INT_H
+#define GFS_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_sql.h"
+
+enum stmt_id {
+#define X(id, sql) STMT_##id,
+	STORE_STMTS(X)
+#undef X
+	STMT_COUNT
+};
+
+/*
+ * Locking rules for struct store:
+ *  1. s->lock serialises every use of s->db and every field marked (lock).
+ *     It is the innermost lock of the daemon: nothing else is taken while
+ *     it is held, and no FUSE reply is sent under it.
+ *  2. s->ckpt_db is used only by the commit thread, without s->lock.
+ *  3. Fields marked (const) are set by store_open() and never change.
+ *
+ * Why one connection and one lock: a group commit keeps a write
+ * transaction open across many requests, and only the connection that
+ * holds it can read what it wrote.  Page-cache hits never reach the daemon,
+ * so the lock is taken only for misses and write-back.
+ */
+struct store {
+	pthread_mutex_t lock;
+	sqlite3 *db;			/* (lock) */
+	sqlite3_stmt *stmt[STMT_COUNT];	/* (lock) */
+	bool in_batch;			/* (lock) a BEGIN is open */
+	int64_t batch_start;		/* (lock) when it began, ns */
+	uint64_t batch_bytes;		/* (lock) bytes written in it */
+	int lost_err;			/* (lock) a batch failed to commit */
+	uint64_t next_ino;		/* (lock) never reused while mounted */
+	uint64_t ninodes;		/* (lock) for statfs */
+	unsigned char *scratch;		/* (lock) one chunk, for merges */
+	uint64_t commits, syncs;	/* (lock) */
+	int wal_frames;			/* (lock) set by the WAL hook */
+
+	pthread_t thread;		/* commit thread, once started */
+	pthread_cond_t wake;		/* (lock) batch begun, or stopping */
+	bool started, stopping;		/* (lock) */
+	sqlite3 *ckpt_db;		/* commit thread only */
+
+	char *path;			/* (const) */
+	char *dir;			/* (const) directory holding the store */
+	int lock_fd;			/* (const) flock against other mounts */
+	bool readonly, created;		/* (const) */
+	uint32_t chunk_size;		/* (const) */
+	uint32_t page_size;		/* (const) */
+	unsigned commit_ms;		/* (const) */
+	char uuid[37];			/* (const) */
+};
+
+/* An inode row. */
+struct inode_rec {
+	uint64_t ino;
+	uint32_t mode, nlink, uid, gid;
+	uint64_t size, alloc, rdev, parent;
+	int64_t atime, mtime, ctime;
+};
+
+/* The batch is committed once it holds this much, whatever its age. */
+#define STORE_BATCH_MAX_BYTES (64u << 20)
+
+/* store.c */
+int store_err(struct store *s, int rc, const char *what);
+int64_t store_now(void);
+sqlite3_stmt *stmt(struct store *s, enum stmt_id id);
+int run(struct store *s, sqlite3_stmt *q, const char *what);
+void store_lock(struct store *s);
+void store_unlock(struct store *s);
+int wop_begin(struct store *s);
+int wop_end(struct store *s, int err);
+
+/* store_ns.c */
+int inode_load(struct store *s, uint64_t ino, struct inode_rec *r);
+int inode_save(struct store *s, const struct inode_rec *r);
+void rec_to_stat(const struct inode_rec *r, struct stat *st);
+void rec_from_row(sqlite3_stmt *q, int col, struct inode_rec *r);
+int inode_purge(struct store *s, uint64_t ino);
+
+/* store_data.c */
+int data_truncate(struct store *s, struct inode_rec *r, uint64_t size);
+
+static inline void bind_name(sqlite3_stmt *q, int col, const char *name)
+{
+	sqlite3_bind_blob(q, col, name, (int)strlen(name), SQLITE_STATIC);
+}
+
+static inline int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+#endif
