@@ -27,5 +27,9 @@ void gfs_log(enum gfs_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fuse_log(levels[level], "glassfs: %s\n", line);
+	/* "error:" and "warning:" let tests and users grep the log. */
+	fuse_log(levels[level], "glassfs: %s%s\n",
+		 level == GFS_LOG_ERR ? "error: "
+		 : level == GFS_LOG_WARNING ? "warning: " : "",
+		 line);
 }
