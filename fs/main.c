@@ -24,6 +24,7 @@
 #include "control.h"
 #include "fs.h"
 #include "log.h"
+#include "watch.h"
 
 enum {
 	EXIT_USAGE = 1,		/* bad command line */
@@ -152,7 +153,7 @@ static int serve(struct fuse_session *se, const struct gfs_opts *o)
 	if (!cfg)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, (unsigned)o->clone_fd);
-	if (o->max_idle_threads)
+	if (o->max_idle_threads && o->max_idle_threads != UINT_MAX)
 		fuse_loop_cfg_set_idle_threads(cfg, o->max_idle_threads);
 	/* fuse_parse_cmdline() leaves UINT_MAX when not given. */
 	if (o->max_threads && o->max_threads != UINT_MAX)
@@ -166,6 +167,7 @@ static int serve(struct fuse_session *se, const struct gfs_opts *o)
 static int run(struct gfs *g, struct fuse_args *args, struct gfs_opts *o)
 {
 	struct control *ctl = NULL;
+	struct watch *watch = NULL;
 	int ret = EXIT_MOUNT, err;
 
 	g->se = fuse_session_new(args, &gfs_oper, sizeof(gfs_oper), g);
@@ -180,14 +182,18 @@ static int run(struct gfs *g, struct fuse_args *args, struct gfs_opts *o)
 		gfs_log(GFS_LOG_WARNING, "no control socket or trace for "
 			"'%s': %s", o->mountpoint, strerror(-err));
 	err = store_start(g->store);
+	if (!err)
+		err = watch_start(g, &watch);
 	if (err) {
-		gfs_log(GFS_LOG_ERR, "cannot start the commit thread: %s",
+		gfs_log(GFS_LOG_ERR, "cannot start the store's threads: %s",
 			strerror(-err));
 		goto out_unmount;
 	}
 	daemon_ready();
 	ret = serve(g->se, o) ? EXIT_RUNTIME : 0;
 out_unmount:
+	/* The watcher first: it uses the session and the trace. */
+	watch_stop(watch);
 	control_stop(ctl);
 	fuse_session_unmount(g->se);
 out_signals:

@@ -98,7 +98,7 @@ static const char schema_v1[] =
  */
 static const char schema_v2[] =
 	"CREATE TABLE changelog ("
-	" seq INTEGER PRIMARY KEY,"
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" ino INTEGER,"
 	" parent INTEGER,"
 	" name BLOB);"
@@ -270,14 +270,50 @@ static void batch_lost(struct store *s, int err)
 	s->batch_bytes = 0;
 }
 
+static void event(struct store *s, enum store_event ev, uint64_t bytes,
+		  int64_t t0, int result)
+{
+	if (s->on_event)
+		s->on_event(s->event_ctx, ev, bytes, (uint64_t)t0, result);
+}
+
+void store_set_events(struct store *s, store_event_fn fn, void *ctx)
+{
+	store_lock(s);
+	s->on_event = fn;
+	s->event_ctx = ctx;
+	store_unlock(s);
+}
+
+/* Rows of the change log already reported by store_changes() go with the
+ * batch: the watcher's own connection never writes. */
+static int changelog_trim(struct store *s)
+{
+	sqlite3_stmt *q = stmt(s, STMT_CHANGELOG_TRIM);
+	int err;
+
+	if (s->clog_seen <= s->clog_trimmed)
+		return 0;
+	sqlite3_bind_int64(q, 1, s->clog_seen);
+	err = run(s, q, "trim change log");
+	if (!err)
+		s->clog_trimmed = s->clog_seen;
+	return err;
+}
+
 /* Commits the open batch.  Caller holds s->lock. */
 static int batch_commit(struct store *s, bool forced)
 {
+	int64_t t0 = mono_ns();
+	uint64_t bytes = s->batch_bytes;
 	int err;
 
 	if (!s->in_batch)
 		return 0;
-	err = run(s, stmt(s, STMT_COMMIT), "commit");
+	err = changelog_trim(s);
+	if (!err)
+		err = run(s, stmt(s, STMT_COMMIT), "commit");
+	event(s, forced ? STORE_EV_SYNC : STORE_EV_COMMIT, bytes, t0, err);
 	if (err) {
 		if (!sqlite3_get_autocommit(s->db))
 			run(s, stmt(s, STMT_ROLLBACK), "rollback");
@@ -371,7 +407,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 static void checkpoint(struct store *s)
 {
-	int64_t wal = (int64_t)s->wal_frames * s->page_size;
+	int64_t wal = (int64_t)s->wal_frames * s->page_size, t0 = mono_ns();
 	int rc;
 
 	if (wal < CKPT_SOFT_BYTES)
@@ -384,6 +420,8 @@ static void checkpoint(struct store *s)
 					       NULL, NULL);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			store_err(s, rc, "checkpoint");
+		event(s, STORE_EV_CHECKPOINT, (uint64_t)wal, t0,
+		      rc == SQLITE_OK ? 0 : -EBUSY);
 		return;
 	}
 	store_unlock(s);
@@ -393,6 +431,8 @@ static void checkpoint(struct store *s)
 		gfs_log(GFS_LOG_WARNING, "store: background checkpoint: %s",
 			sqlite3_errmsg(s->ckpt_db));
 	store_lock(s);
+	event(s, STORE_EV_CHECKPOINT, (uint64_t)wal, t0,
+	      rc == SQLITE_OK ? 0 : -EBUSY);
 }
 
 static void *commit_main(void *arg)
@@ -421,13 +461,62 @@ static void *commit_main(void *arg)
 	return NULL;
 }
 
+static int64_t query_int(sqlite3 *db, const char *sql, int *rcp);
+static int64_t step_int(sqlite3_stmt *q, int *rc);
+
+/* The watcher's connection: reads only, so it works on read-only mounts
+ * too; triggers off like every connection of ours. */
+static int watch_open(struct store *s)
+{
+	int flags = SQLITE_OPEN_NOMUTEX |
+		    (s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	int rc;
+
+	rc = sqlite3_open_v2(s->path, &s->watch_db, flags, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->watch_db, "PRAGMA data_version", -1,
+					SQLITE_PREPARE_PERSISTENT,
+					&s->watch_version, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->watch_db,
+					"SELECT seq, ino, parent, name FROM "
+					"changelog WHERE seq > ?1 ORDER BY seq "
+					"LIMIT 4096",
+					-1, SQLITE_PREPARE_PERSISTENT,
+					&s->watch_list, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->watch_db,
+					"SELECT max(ino) FROM inodes", -1,
+					SQLITE_PREPARE_PERSISTENT,
+					&s->watch_max, NULL);
+	if (rc != SQLITE_OK) {
+		gfs_log(GFS_LOG_ERR, "store: watcher connection: %s",
+			s->watch_db ? sqlite3_errmsg(s->watch_db)
+				    : sqlite3_errstr(rc));
+		return -EIO;
+	}
+	sqlite3_busy_timeout(s->watch_db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(s->watch_db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0,
+			  NULL);
+	/* Rows from before this mount (left by a read-only mount, which
+	 * cannot trim) concern no cached state. */
+	s->clog_seen = query_int(s->watch_db,
+				 "SELECT coalesce(max(seq), 0) FROM changelog",
+				 &rc);
+	s->data_version = step_int(s->watch_version, &rc);
+	return 0;
+}
+
 int store_start(struct store *s)
 {
 	pthread_condattr_t ca;
-	int rc;
+	int rc, err;
 
-	if (s->readonly || !s->dir)
+	if (!s->dir)
 		return 0;
+	err = watch_open(s);
+	if (err || s->readonly)
+		return err;
 	rc = sqlite3_open_v2(s->path, &s->ckpt_db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -445,6 +534,77 @@ int store_start(struct store *s)
 	if (rc)
 		return -rc;
 	s->started = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Changes made by other connections                                  */
+/* ------------------------------------------------------------------ */
+
+static int64_t step_int(sqlite3_stmt *q, int *rc)
+{
+	int64_t v = 0;
+
+	*rc = sqlite3_step(q);
+	if (*rc == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return v;
+}
+
+/* Another connection may have created inodes: never hand out theirs. */
+static void refresh_next_ino(struct store *s)
+{
+	int rc;
+	int64_t max = step_int(s->watch_max, &rc);
+
+	if (rc != SQLITE_ROW)
+		return;
+	store_lock(s);
+	if ((uint64_t)max >= s->next_ino)
+		s->next_ino = (uint64_t)max + 1;
+	store_unlock(s);
+}
+
+int store_changes(struct store *s, store_change_fn fn, void *ctx)
+{
+	struct store_change c;
+	int64_t version, seen;
+	int rc, rows = 0;
+
+	if (!s->watch_db)
+		return -EINVAL;
+	version = step_int(s->watch_version, &rc);
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	if (version == s->data_version)
+		return 0;
+	s->data_version = version;
+	store_lock(s);
+	seen = s->clog_seen;
+	store_unlock(s);
+	sqlite3_bind_int64(s->watch_list, 1, seen);
+	while ((rc = sqlite3_step(s->watch_list)) == SQLITE_ROW) {
+		seen = sqlite3_column_int64(s->watch_list, 0);
+		c.ino = (uint64_t)sqlite3_column_int64(s->watch_list, 1);
+		c.parent = (uint64_t)sqlite3_column_int64(s->watch_list, 2);
+		c.name = sqlite3_column_blob(s->watch_list, 3);
+		c.namelen = (size_t)sqlite3_column_bytes(s->watch_list, 3);
+		if (!c.name || !c.namelen || c.namelen > GFS_NAME_MAX)
+			c.name = NULL;
+		fn(ctx, &c);
+		rows++;
+	}
+	sqlite3_reset(s->watch_list);
+	store_lock(s);
+	s->clog_seen = seen;
+	store_unlock(s);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	/* A full page of rows: more may wait, look again next time. */
+	if (rows == 4096)
+		s->data_version = -1;
+	refresh_next_ino(s);
 	return 0;
 }
 
@@ -1141,6 +1301,10 @@ void store_close(struct store *s)
 	if (s->started)
 		pthread_join(s->thread, NULL);
 	sqlite3_close(s->ckpt_db);
+	sqlite3_finalize(s->watch_version);
+	sqlite3_finalize(s->watch_list);
+	sqlite3_finalize(s->watch_max);
+	sqlite3_close(s->watch_db);
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);

@@ -39,6 +39,18 @@ enum store_check {
 	STORE_CHECK_NONE,  /* trust the store; for very large stores */
 };
 
+/* What the store tells its owner as it happens (for the request trace). */
+enum store_event {
+	STORE_EV_COMMIT,	/* a group commit: @bytes written in it */
+	STORE_EV_SYNC,		/* a commit forced by fsync */
+	STORE_EV_CHECKPOINT,	/* a WAL checkpoint: @bytes of WAL before */
+};
+
+/* Called under the store lock, from any thread: must be quick and must
+ * not call back into the store.  @t0 is CLOCK_MONOTONIC ns at the start. */
+typedef void (*store_event_fn)(void *ctx, enum store_event ev,
+			       uint64_t bytes, uint64_t t0, int result);
+
 struct store_params {
 	const char *path;	/* file, or ":memory:" for unit tests */
 	bool readonly;		/* open read-only, refuse nothing for it */
@@ -128,6 +140,10 @@ struct store_facts {
 int store_open(const struct store_params *p, struct store **out, char *why,
 	       size_t whylen);
 
+/* Where store events go (@fn NULL: nowhere).  Once this returns, no call
+ * to the previous @fn is running or will start. */
+void store_set_events(struct store *s, store_event_fn fn, void *ctx);
+
 /* Start the group-commit thread.  Call after any fork (daemonizing). */
 int store_start(struct store *s);
 
@@ -199,6 +215,25 @@ int store_reclaim(struct store *s, uint64_t ino);
 int store_sync(struct store *s);
 
 int store_facts(struct store *s, struct store_facts *f);
+
+/* A change another connection (the sqlite3 shell, a script) made to the
+ * store: the inode whose data or attributes changed, and for a directory
+ * entry its parent and name (name NULL otherwise). */
+struct store_change {
+	uint64_t ino;
+	uint64_t parent;
+	const char *name;
+	size_t namelen;
+};
+typedef void (*store_change_fn)(void *ctx, const struct store_change *c);
+
+/*
+ * Reports, once each, the changes other connections committed since the
+ * last call.  Costs one PRAGMA data_version when nothing changed.  Called
+ * by one watcher thread only, never from a request handler; @fn runs
+ * without the store lock.  Needs store_start().
+ */
+int store_changes(struct store *s, store_change_fn fn, void *ctx);
 
 /* Checkpoints the WAL into the database file and truncates it. */
 int store_checkpoint(struct store *s, uint64_t *wal_before,

@@ -25,7 +25,8 @@ enum stmt_id {
  *  1. s->lock serialises every use of s->db and every field marked (lock).
  *     It is the innermost lock of the daemon: nothing else is taken while
  *     it is held, and no FUSE reply is sent under it.
- *  2. s->ckpt_db is used only by the commit thread, without s->lock.
+ *  2. s->ckpt_db is used only by the commit thread, without s->lock;
+ *     s->watch_db and its fields only by the store_changes() caller.
  *  3. Fields marked (const) are set by store_open() and never change.
  *
  * Why one connection and one lock: a group commit keeps a write
@@ -51,6 +52,13 @@ struct store {
 	pthread_cond_t wake;		/* (lock) batch begun, or stopping */
 	bool started, stopping;		/* (lock) */
 	sqlite3 *ckpt_db;		/* commit thread only */
+	sqlite3 *watch_db;		/* store_changes() only */
+	sqlite3_stmt *watch_version, *watch_list, *watch_max;
+	int64_t data_version;		/* watch: last PRAGMA data_version */
+	int64_t clog_seen;		/* (lock) changelog rows reported */
+	int64_t clog_trimmed;		/* (lock) rows deleted by the batch */
+	store_event_fn on_event;	/* (lock) */
+	void *event_ctx;		/* (lock) */
 
 	char *path;			/* (const) */
 	char *dir;			/* (const) directory holding the store */

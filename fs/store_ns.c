@@ -386,6 +386,17 @@ static int do_mknod(struct store *s, uint64_t parent, const char *name,
 	if (S_ISLNK(n->mode))
 		r->size = strlen(n->target);
 	err = inode_insert(s, r);
+	if (err == -EEXIST) {
+		/* Another connection took the number since the watcher last
+		 * looked: take one past the largest. */
+		sqlite3_stmt *q = stmt(s, STMT_INODE_MAX);
+
+		if (sqlite3_step(q) == SQLITE_ROW)
+			s->next_ino = (uint64_t)sqlite3_column_int64(q, 0) + 1;
+		sqlite3_reset(q);
+		r->ino = s->next_ino++;
+		err = inode_insert(s, r);
+	}
 	if (!err)
 		err = dirent_insert(s, parent, name, r->ino);
 	if (!err && S_ISLNK(n->mode)) {

@@ -4,7 +4,8 @@
  *
  * An X-macro: STORE_STMTS(X) expands X(ID, "SQL") once per statement; the
  * store prepares them all at open and binds parameters by position.  The
- * schema and its migrations are in store.c (they run once).  SQL is never
+ * schema, its migrations and the few statements of the open-time checks
+ * and of the change watcher are in store.c.  SQL is never
  * built at run time.  Included only by store*.c.
  *
  * Times are nanoseconds since the epoch; names and symlink targets are
@@ -24,6 +25,7 @@
 	X(SAVEPOINT, "SAVEPOINT op") \
 	X(RELEASE, "RELEASE op") \
 	X(ROLLBACK_TO, "ROLLBACK TO op") \
+	X(CHANGELOG_TRIM, "DELETE FROM changelog WHERE seq <= ?1") \
 	\
 	X(INODE_GET, "SELECT " INODE_COLS " FROM inodes WHERE ino = ?1") \
 	X(INODE_INSERT, "INSERT INTO inodes (" INODE_COLS ") " \
