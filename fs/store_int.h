@@ -46,6 +46,10 @@ struct store {
 	uint64_t ninodes;		/* (lock) for statfs */
 	unsigned char *scratch;		/* (lock) one chunk, for merges */
 	uint64_t commits, syncs;	/* (lock) */
+	bool unsynced;			/* (lock) commits not yet fdatasync'd */
+	bool caps_possible;		/* (atomic) a security.capability
+					 * xattr may exist */
+	int wal_fd;			/* (lock) the WAL, for store_sync() */
 	int wal_frames;			/* (lock) set by the WAL hook */
 
 	pthread_t thread;		/* commit thread, once started */
@@ -53,7 +57,7 @@ struct store {
 	bool started, stopping;		/* (lock) */
 	sqlite3 *ckpt_db;		/* commit thread only */
 	sqlite3 *watch_db;		/* store_changes() only */
-	sqlite3_stmt *watch_version, *watch_list, *watch_max;
+	sqlite3_stmt *watch_version, *watch_list, *watch_max, *watch_caps;
 	int64_t data_version;		/* watch: last PRAGMA data_version */
 	int64_t clog_seen;		/* (lock) changelog rows reported */
 	int64_t clog_trimmed;		/* (lock) rows deleted by the batch */
@@ -77,6 +81,9 @@ struct inode_rec {
 	uint64_t size, alloc, rdev, parent;
 	int64_t atime, mtime, ctime;
 };
+
+/* The xattr holding file capabilities. */
+#define XATTR_CAPS "security.capability"
 
 /* The batch is committed once it holds this much, whatever its age. */
 #define STORE_BATCH_MAX_BYTES (64u << 20)
