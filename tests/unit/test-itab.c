@@ -65,13 +65,13 @@ struct seen {
 };
 
 struct seen_set {
-	struct seen one;	/* the inode asked for */
+	struct seen one; /* the inode asked for */
 	uint64_t want;
-	uint64_t total;		/* nodes visited */
+	uint64_t total; /* nodes visited */
 };
 
-static void collect(void *ctx, uint64_t ino, uint64_t nlookup,
-		    uint32_t nopen, const struct itab_counters *c)
+static void collect(void *ctx, uint64_t ino, uint64_t nlookup, uint32_t nopen,
+		    const struct itab_counters *c)
 {
 	struct seen_set *ss = ctx;
 
@@ -88,7 +88,7 @@ static void collect(void *ctx, uint64_t ino, uint64_t nlookup,
 /* The node of @ino as itab_each() shows it; visits 0 when absent. */
 static struct seen node_of(struct itab *t, uint64_t ino)
 {
-	struct seen_set ss = { .want = ino };
+	struct seen_set ss = {.want = ino};
 
 	itab_each(t, collect, &ss);
 	CHECK_EQ(ss.total, itab_count(t));
@@ -374,7 +374,7 @@ TEST(account_counts_known_inodes_only)
 
 struct census {
 	uint64_t visits, bad, sum;
-	unsigned char *hit;	/* one byte per inode 2..MANY+1 */
+	unsigned char *hit; /* one byte per inode 2..MANY+1 */
 };
 
 static uint64_t many_lookups(uint64_t ino)
@@ -406,7 +406,7 @@ static void fill_many(struct itab *t)
 
 TEST(growth_beyond_initial_buckets)
 {
-	struct census cs = { 0 };
+	struct census cs = {0};
 	struct itab t;
 	uint64_t reclaims = 0;
 

@@ -32,11 +32,12 @@
 #endif
 
 static const char *const triggers[] = {
-	"changelog_chunks_del", "changelog_chunks_ins", "changelog_chunks_upd",
-	"changelog_dirents_del", "changelog_dirents_ins",
-	"changelog_dirents_upd", "changelog_inodes_del",
-	"changelog_inodes_upd", "changelog_symlinks", "changelog_xattrs_del",
-	"changelog_xattrs_ins", "changelog_xattrs_upd",
+	"changelog_chunks_del",	 "changelog_chunks_ins",
+	"changelog_chunks_upd",	 "changelog_dirents_del",
+	"changelog_dirents_ins", "changelog_dirents_upd",
+	"changelog_inodes_del",	 "changelog_inodes_upd",
+	"changelog_symlinks",	 "changelog_xattrs_del",
+	"changelog_xattrs_ins",	 "changelog_xattrs_upd",
 };
 #define NTRIGGERS (sizeof(triggers) / sizeof(triggers[0]))
 
@@ -184,7 +185,7 @@ static int open_store(const char *path, bool readonly, struct store **s,
 		.path = path,
 		.readonly = readonly,
 		.create = !readonly,
-		.chunk_size = 65536,	/* ignored: the store says 4096 */
+		.chunk_size = 65536, /* ignored: the store says 4096 */
 		.commit_ms = 100000,
 	};
 
@@ -208,7 +209,8 @@ static int64_t trigger_count(const char *path)
 	for (size_t i = 0; i < NTRIGGERS; i++) {
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM sqlite_schema WHERE "
-			 "type = 'trigger' AND name = '%s'", triggers[i]);
+			 "type = 'trigger' AND name = '%s'",
+			 triggers[i]);
 		n += raw_int(path, sql);
 	}
 	return n == all ? n : -1;
@@ -231,8 +233,8 @@ static struct stat attr(struct store *s, uint64_t ino)
 }
 
 /* Whether [off, off + len) of @ino reads completely as byte @c. */
-static bool reads_as(struct store *s, uint64_t ino, uint64_t off,
-		     size_t len, unsigned char c)
+static bool reads_as(struct store *s, uint64_t ino, uint64_t off, size_t len,
+		     unsigned char c)
 {
 	unsigned char *b = malloc(len);
 	size_t got = 0, i = 0;
@@ -345,9 +347,11 @@ TEST(fixture_is_format1)
 	CHECK_EQ(raw_int(path, "PRAGMA application_id"), STORE_APPLICATION_ID);
 	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 1);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
-			       "name = 'changelog'"), 0);
+			       "name = 'changelog'"),
+		 0);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
-			       "type = 'trigger'"), 0);
+			       "type = 'trigger'"),
+		 0);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM inodes"), 6);
 	tmp_remove(dir);
 }
@@ -380,7 +384,8 @@ TEST(upgrade_to_format2)
 	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
 	CHECK_EQ(raw_int(path, "PRAGMA application_id"), STORE_APPLICATION_ID);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
-			       "type = 'table' AND name = 'changelog'"), 1);
+			       "type = 'table' AND name = 'changelog'"),
+		 1);
 	CHECK_EQ(trigger_count(path), NTRIGGERS);
 	CHECK_EQ(changelog_rows(path), 0);
 	store_close(s);
@@ -409,7 +414,8 @@ TEST(upgrade_keeps_data)
 		 1700000000000000000LL);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM dirents"), 5);
 	CHECK_EQ(raw_int(path, "SELECT integrity_check = 'ok' "
-			       "FROM pragma_integrity_check"), 1);
+			       "FROM pragma_integrity_check"),
+		 1);
 out:
 	tmp_remove(dir);
 }
@@ -468,7 +474,8 @@ TEST(migration_is_idempotent)
 		CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
 		CHECK_EQ(trigger_count(path), NTRIGGERS);
 		CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema "
-				       "WHERE name = 'changelog'"), 1);
+				       "WHERE name = 'changelog'"),
+			 1);
 	}
 	tmp_remove(dir);
 }
@@ -490,7 +497,8 @@ TEST(migration_is_atomic)
 	CHECK(strstr(why, "changelog") != NULL);
 	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 1);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
-			       "type = 'trigger'"), 0);
+			       "type = 'trigger'"),
+		 0);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM inodes"), 6);
 	tmp_remove(dir);
 }
@@ -515,22 +523,33 @@ static void foreign_changes(const char *path)
 {
 	foreign_change(path, "UPDATE inodes SET uid = 7 WHERE ino = 4", 1);
 	foreign_change(path, "INSERT INTO chunks VALUES (4, 0, x'01')", 1);
-	foreign_change(path, "UPDATE chunks SET data = x'02' "
-			     "WHERE ino = 4 AND idx = 0", 1);
-	foreign_change(path, "DELETE FROM chunks WHERE ino = 4 AND idx = 0",
+	foreign_change(path,
+		       "UPDATE chunks SET data = x'02' "
+		       "WHERE ino = 4 AND idx = 0",
 		       1);
+	foreign_change(path, "DELETE FROM chunks WHERE ino = 4 AND idx = 0", 1);
 	foreign_change(path, "INSERT INTO xattrs VALUES (4, x'61', x'62')", 1);
-	foreign_change(path, "UPDATE xattrs SET value = x'63' "
-			     "WHERE ino = 4", 1);
+	foreign_change(path,
+		       "UPDATE xattrs SET value = x'63' "
+		       "WHERE ino = 4",
+		       1);
 	foreign_change(path, "DELETE FROM xattrs WHERE ino = 4", 1);
-	foreign_change(path, "INSERT INTO dirents (parent, name, ino) "
-			     "VALUES (1, CAST('n' AS BLOB), 4)", 1);
-	foreign_change(path, "UPDATE dirents SET name = CAST('m' AS BLOB) "
-			     "WHERE name = CAST('n' AS BLOB)", 2);
-	foreign_change(path, "DELETE FROM dirents "
-			     "WHERE name = CAST('m' AS BLOB)", 1);
-	foreign_change(path, "UPDATE symlinks SET target = x'2f' "
-			     "WHERE ino = 5", 1);
+	foreign_change(path,
+		       "INSERT INTO dirents (parent, name, ino) "
+		       "VALUES (1, CAST('n' AS BLOB), 4)",
+		       1);
+	foreign_change(path,
+		       "UPDATE dirents SET name = CAST('m' AS BLOB) "
+		       "WHERE name = CAST('n' AS BLOB)",
+		       2);
+	foreign_change(path,
+		       "DELETE FROM dirents "
+		       "WHERE name = CAST('m' AS BLOB)",
+		       1);
+	foreign_change(path,
+		       "UPDATE symlinks SET target = x'2f' "
+		       "WHERE ino = 5",
+		       1);
 	foreign_change(path, "UPDATE inodes SET size = size", 5);
 }
 
@@ -549,12 +568,15 @@ TEST(changelog_records_foreign_changes)
 	/* What a dirent row change records: inode, parent and name. */
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM changelog WHERE "
 			       "ino = 4 AND parent = 1 AND "
-			       "name = CAST('m' AS BLOB)"), 2);
+			       "name = CAST('m' AS BLOB)"),
+		 2);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM changelog WHERE "
 			       "ino = 4 AND parent = 1 AND "
-			       "name = CAST('n' AS BLOB)"), 2);
+			       "name = CAST('n' AS BLOB)"),
+		 2);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM changelog "
-			       "WHERE ino = 5"), 2);
+			       "WHERE ino = 5"),
+		 2);
 	store_close(s);
 	/* The log is emptied when a store is opened read-write. */
 	CHECK_EQ(changelog_rows(path), 17);
@@ -568,9 +590,9 @@ out:
 /* Changes of every kind through the store API. */
 static void api_changes(struct store *s)
 {
-	struct store_new n = { .mode = S_IFREG | 0644 };
-	struct store_new l = { .mode = S_IFLNK | 0777, .target = "x" };
-	struct store_setattr sa = { .valid = STORE_SET_SIZE, .size = 3 };
+	struct store_new n = {.mode = S_IFREG | 0644};
+	struct store_new l = {.mode = S_IFLNK | 0777, .target = "x"};
+	struct store_setattr sa = {.valid = STORE_SET_SIZE, .size = 3};
 	struct store_gone g;
 	struct stat st;
 	size_t done;
@@ -583,12 +605,15 @@ static void api_changes(struct store *s)
 	CHECK_EQ(store_setxattr(s, f, "user.k", "v", 1, 0), 0);
 	CHECK_EQ(store_setxattr(s, f, "user.k", "w", 1, XATTR_REPLACE), 0);
 	CHECK_EQ(store_removexattr(s, f, "user.k"), 0);
-	CHECK_EQ(store_fallocate(s, f, FALLOC_FL_PUNCH_HOLE |
-				 FALLOC_FL_KEEP_SIZE, 0, 4), 0);
+	CHECK_EQ(store_fallocate(s, f,
+				 FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				 4),
+		 0);
 	CHECK_EQ(store_setattr(s, f, &sa, &st), 0);
 	CHECK_EQ(store_link(s, f, GFS_ROOT_INO, "new2", &st), 0);
-	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "new", GFS_ROOT_INO, "sparse",
-			      0, &g), 0);
+	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "new", GFS_ROOT_INO, "sparse", 0,
+			      &g),
+		 0);
 	CHECK_EQ(store_reclaim(s, g.ino), 0);
 	CHECK_EQ(store_mknod(s, GFS_ROOT_INO, "sl", &l, &st), 0);
 	CHECK_EQ(store_unlink(s, GFS_ROOT_INO, "sl", &g), 0);

@@ -58,13 +58,15 @@ static struct store *mem_store(void)
 	return mem_store_cs(4096);
 }
 
-static int mknode(struct store *s, uint64_t dir, const char *name,
-		  mode_t mode, dev_t rdev, const char *target,
-		  struct stat *st)
+static int mknode(struct store *s, uint64_t dir, const char *name, mode_t mode,
+		  dev_t rdev, const char *target, struct stat *st)
 {
 	struct store_new n = {
-		.mode = mode, .uid = 1000, .gid = 100,
-		.rdev = rdev, .target = target,
+		.mode = mode,
+		.uid = 1000,
+		.gid = 100,
+		.rdev = rdev,
+		.target = target,
 	};
 
 	return store_mknod(s, dir, name, &n, st);
@@ -73,8 +75,8 @@ static int mknode(struct store *s, uint64_t dir, const char *name,
 static uint64_t mkfile(struct store *s, uint64_t dir, const char *name,
 		       mode_t mode)
 {
-	struct store_new n = { .mode = mode };
-	struct stat st = { 0 };
+	struct store_new n = {.mode = mode};
+	struct stat st = {0};
 
 	CHECK_EQ(store_mknod(s, dir, name, &n, &st), 0);
 	return st.st_ino;
@@ -178,8 +180,7 @@ static unsigned char *get(struct store *s, uint64_t ino, uint64_t off,
 }
 
 /* Whether [off, off + len) reads completely, as the pattern. */
-static bool reads_pat(struct store *s, uint64_t ino, uint64_t off,
-		      size_t len)
+static bool reads_pat(struct store *s, uint64_t ino, uint64_t off, size_t len)
 {
 	size_t got;
 	unsigned char *b = get(s, ino, off, len, &got);
@@ -190,8 +191,7 @@ static bool reads_pat(struct store *s, uint64_t ino, uint64_t off,
 }
 
 /* Whether [off, off + len) reads completely, as zeros. */
-static bool reads_zero(struct store *s, uint64_t ino, uint64_t off,
-		       size_t len)
+static bool reads_zero(struct store *s, uint64_t ino, uint64_t off, size_t len)
 {
 	size_t got;
 	unsigned char *b = get(s, ino, off, len, &got);
@@ -226,8 +226,8 @@ struct dent {
 struct dlist {
 	struct dent e[64];
 	int n;
-	int limit;	/* entries to take before refusing one */
-	int calls;	/* callback invocations, refused ones included */
+	int limit; /* entries to take before refusing one */
+	int calls; /* callback invocations, refused ones included */
 };
 
 static int dl_add(void *ctx, const char *name, const struct stat *st,
@@ -249,8 +249,8 @@ static int dl_add(void *ctx, const char *name, const struct stat *st,
 	return 0;
 }
 
-static int list_dir(struct store *s, uint64_t dir, uint64_t cookie,
-		    int limit, struct dlist *l)
+static int list_dir(struct store *s, uint64_t dir, uint64_t cookie, int limit,
+		    struct dlist *l)
 {
 	l->n = 0;
 	l->calls = 0;
@@ -304,8 +304,7 @@ static void tmpdir_remove(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static void path_in(char *out, size_t size, const char *dir,
-		    const char *name)
+static void path_in(char *out, size_t size, const char *dir, const char *name)
 {
 	if (snprintf(out, size, "%s/%s", dir, name) >= (int)size)
 		tap_fail(__FILE__, __LINE__, "path too long: '%s'", dir);
@@ -476,8 +475,11 @@ TEST(root_exists)
 TEST(root_owner_from_params)
 {
 	struct store_params p = {
-		.path = ":memory:", .create = true,
-		.root_uid = 123, .root_gid = 456, .root_mode = 01777,
+		.path = ":memory:",
+		.create = true,
+		.root_uid = 123,
+		.root_gid = 456,
+		.root_mode = 01777,
 	};
 	struct store *s = NULL;
 	char why[256];
@@ -771,7 +773,7 @@ TEST(unlink_gone)
 TEST(unlink_errors)
 {
 	struct store *s = mem_store();
-	struct store_gone g = { 7, 7 };
+	struct store_gone g = {7, 7};
 	uint64_t f;
 
 	f = mkreg(s, GFS_ROOT_INO, "f");
@@ -825,7 +827,7 @@ TEST(rmdir_cases)
 TEST(rename_plain)
 {
 	struct store *s = mem_store();
-	struct store_gone g = { 9, 9 };
+	struct store_gone g = {9, 9};
 	struct dlist l;
 	uint64_t f, d;
 	int64_t before;
@@ -944,7 +946,7 @@ TEST(rename_replaces_empty_directory)
 TEST(rename_errors)
 {
 	struct store *s = mem_store();
-	struct store_gone g = { 5, 5 };
+	struct store_gone g = {5, 5};
 	uint64_t f, d, full, sub, subsub;
 
 	f = mkreg(s, GFS_ROOT_INO, "f");
@@ -953,8 +955,9 @@ TEST(rename_errors)
 	mkreg(s, full, "x");
 	sub = mkdir_(s, d, "sub");
 	subsub = mkdir_(s, sub, "subsub");
-	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "d", GFS_ROOT_INO, "full", 0,
-			      &g), -ENOTEMPTY);
+	CHECK_EQ(
+		store_rename(s, GFS_ROOT_INO, "d", GFS_ROOT_INO, "full", 0, &g),
+		-ENOTEMPTY);
 	CHECK_EQ(g.ino, 0);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "f", GFS_ROOT_INO, "d", 0, &g),
 		 -EISDIR);
@@ -968,9 +971,11 @@ TEST(rename_errors)
 		 -ENOENT);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "f", f, "x", 0, &g), -ENOTDIR);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "f", GFS_ROOT_INO, "y",
-			      RENAME_WHITEOUT, &g), -EINVAL);
+			      RENAME_WHITEOUT, &g),
+		 -EINVAL);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "f", GFS_ROOT_INO, "y",
-			      RENAME_NOREPLACE | RENAME_EXCHANGE, &g), -EINVAL);
+			      RENAME_NOREPLACE | RENAME_EXCHANGE, &g),
+		 -EINVAL);
 	/* Nothing moved. */
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "f"), f);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "d"), d);
@@ -991,11 +996,13 @@ TEST(rename_noreplace)
 	a = mkreg(s, GFS_ROOT_INO, "a");
 	b = mkreg(s, GFS_ROOT_INO, "b");
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", GFS_ROOT_INO, "b",
-			      RENAME_NOREPLACE, &g), -EEXIST);
+			      RENAME_NOREPLACE, &g),
+		 -EEXIST);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "a"), a);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "b"), b);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", GFS_ROOT_INO, "c",
-			      RENAME_NOREPLACE, &g), 0);
+			      RENAME_NOREPLACE, &g),
+		 0);
 	CHECK_EQ(g.ino, 0);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "c"), a);
 	store_close(s);
@@ -1010,16 +1017,18 @@ TEST(rename_exchange_files)
 	d = mkdir_(s, GFS_ROOT_INO, "d");
 	a = mkreg(s, GFS_ROOT_INO, "a");
 	b = mkreg(s, d, "b");
-	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", d, "b", RENAME_EXCHANGE,
-			      &g), 0);
+	CHECK_EQ(
+		store_rename(s, GFS_ROOT_INO, "a", d, "b", RENAME_EXCHANGE, &g),
+		0);
 	CHECK_EQ(g.ino, 0);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "a"), b);
 	CHECK_EQ(ino_of(s, d, "b"), a);
 	CHECK_EQ(attr(s, a).st_nlink, 1);
 	CHECK_EQ(attr(s, b).st_nlink, 1);
 	CHECK_EQ(attr(s, d).st_nlink, 2);
-	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", d, "none",
-			      RENAME_EXCHANGE, &g), -ENOENT);
+	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", d, "none", RENAME_EXCHANGE,
+			      &g),
+		 -ENOENT);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "a"), b);
 	store_close(s);
 }
@@ -1078,10 +1087,12 @@ TEST(rename_exchange_into_own_subtree)
 	a = mkdir_(s, GFS_ROOT_INO, "a");
 	b = mkdir_(s, a, "b");
 	c = mkreg(s, b, "c");
-	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", b, "c", RENAME_EXCHANGE,
-			      &g), -EINVAL);
-	CHECK_EQ(store_rename(s, b, "c", GFS_ROOT_INO, "a", RENAME_EXCHANGE,
-			      &g), -EINVAL);
+	CHECK_EQ(
+		store_rename(s, GFS_ROOT_INO, "a", b, "c", RENAME_EXCHANGE, &g),
+		-EINVAL);
+	CHECK_EQ(
+		store_rename(s, b, "c", GFS_ROOT_INO, "a", RENAME_EXCHANGE, &g),
+		-EINVAL);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "a"), a);
 	CHECK_EQ(ino_of(s, b, "c"), c);
 	CHECK_EQ(dotdot(s, a), GFS_ROOT_INO);
@@ -1091,7 +1102,7 @@ TEST(rename_exchange_into_own_subtree)
 TEST(rename_same_inode_is_noop)
 {
 	struct store *s = mem_store();
-	struct store_gone g = { 3, 3 };
+	struct store_gone g = {3, 3};
 	struct stat st;
 	uint64_t f;
 	int64_t ctime;
@@ -1110,7 +1121,8 @@ TEST(rename_same_inode_is_noop)
 		 0);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "a"), f);
 	CHECK_EQ(store_rename(s, GFS_ROOT_INO, "a", GFS_ROOT_INO, "b",
-			      RENAME_EXCHANGE, &g), 0);
+			      RENAME_EXCHANGE, &g),
+		 0);
 	CHECK_EQ(attr(s, f).st_nlink, 2);
 	store_close(s);
 }
@@ -1122,7 +1134,7 @@ TEST(rename_same_inode_is_noop)
 TEST(setattr_mode_keeps_type)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_MODE };
+	struct store_setattr sa = {.valid = STORE_SET_MODE};
 	struct stat st;
 	uint64_t f, d, l;
 
@@ -1147,7 +1159,7 @@ TEST(setattr_mode_keeps_type)
 TEST(setattr_owner)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_UID, .uid = 42 };
+	struct store_setattr sa = {.valid = STORE_SET_UID, .uid = 42};
 	struct stat st;
 	uint64_t f;
 
@@ -1173,8 +1185,8 @@ TEST(setattr_times)
 	struct store *s = mem_store();
 	struct store_setattr sa = {
 		.valid = STORE_SET_ATIME | STORE_SET_MTIME,
-		.atime = { 1000, 5 },
-		.mtime = { -1, 500000000 },
+		.atime = {1000, 5},
+		.mtime = {-1, 500000000},
 	};
 	struct stat st;
 	int64_t before;
@@ -1211,7 +1223,7 @@ TEST(setattr_far_future_time)
 	struct store *s = mem_store();
 	struct store_setattr sa = {
 		.valid = STORE_SET_MTIME,
-		.mtime = { 32503680000LL, 0 }, /* 3000-01-01 */
+		.mtime = {32503680000LL, 0}, /* 3000-01-01 */
 	};
 	struct stat st;
 	uint64_t f;
@@ -1228,7 +1240,7 @@ TEST(setattr_far_future_time)
 TEST(setattr_size_down_and_up)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_SIZE };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE};
 	struct stat st;
 	uint64_t f, chunks;
 
@@ -1267,7 +1279,7 @@ TEST(setattr_size_down_and_up)
 TEST(truncate_down_then_up_exposes_zeros)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_SIZE };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE};
 	struct stat st;
 	uint64_t f;
 
@@ -1298,7 +1310,7 @@ TEST(truncate_down_then_up_exposes_zeros)
 TEST(setattr_size_errors_and_mtime)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_SIZE, .size = 10 };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE, .size = 10};
 	struct stat st;
 	uint64_t f, d, p;
 	int64_t m;
@@ -1359,8 +1371,9 @@ static void boundaries(uint32_t cs)
 	struct store *s = mem_store_cs(cs);
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f"), chunks;
 	const uint64_t pieces[][2] = {
-		{ 0, 1 }, { 1, 10 }, { cs - 3, 7 }, { 2 * cs - 1, 2 },
-		{ 3 * cs, cs }, { 5 * cs - 100, 3 * cs + 200 }, { 11, 0 },
+		{0, 1},		 {1, 10},      {cs - 3, 7},
+		{2 * cs - 1, 2}, {3 * cs, cs}, {5 * cs - 100, 3 * cs + 200},
+		{11, 0},
 	};
 	uint64_t size = 8 * cs + 100;
 
@@ -1456,8 +1469,9 @@ TEST(read_bounds)
 TEST(write_touch_and_types)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_MTIME | STORE_SET_CTIME,
-				    .mtime = { 5, 0 }, .ctime = { 6, 0 } };
+	struct store_setattr sa = {.valid = STORE_SET_MTIME | STORE_SET_CTIME,
+				   .mtime = {5, 0},
+				   .ctime = {6, 0}};
 	uint64_t f, d, p;
 	unsigned char b[8] = "abcdefg";
 	struct stat st;
@@ -1550,7 +1564,7 @@ TEST(fallocate_keep_size)
 {
 	struct store *s = mem_store();
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f"), chunks;
-	struct store_setattr sa = { .valid = STORE_SET_SIZE, .size = 12288 };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE, .size = 12288};
 	struct stat st;
 
 	store_setattr(s, f, &sa, &st);
@@ -1668,8 +1682,8 @@ TEST(fallocate_errors)
 /* A file of 5 chunks of 4096 less 100 bytes: data in chunks 0, 2, 3. */
 static uint64_t seek_file(struct store *s)
 {
-	struct store_setattr sa = { .valid = STORE_SET_SIZE,
-				    .size = 5 * 4096 - 100 };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE,
+				   .size = 5 * 4096 - 100};
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f");
 	struct stat st;
 
@@ -1726,7 +1740,7 @@ TEST(lseek_data_and_holes)
 TEST(lseek_sparse_file_all_hole)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_SIZE, .size = 1 * MIB };
+	struct store_setattr sa = {.valid = STORE_SET_SIZE, .size = 1 * MIB};
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f");
 	struct stat st;
 
@@ -1743,7 +1757,8 @@ TEST(lseek_sparse_file_all_hole)
 TEST(copy_whole_and_partial)
 {
 	struct store *s = mem_store();
-	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"), b = mkreg(s, GFS_ROOT_INO, "b");
+	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"),
+		 b = mkreg(s, GFS_ROOT_INO, "b");
 	uint64_t len = 3 * MIB + 777;
 	unsigned char *x, *y;
 	size_t n = 0, got;
@@ -1771,7 +1786,8 @@ TEST(copy_whole_and_partial)
 TEST(copy_bounds)
 {
 	struct store *s = mem_store();
-	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"), b = mkreg(s, GFS_ROOT_INO, "b");
+	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"),
+		 b = mkreg(s, GFS_ROOT_INO, "b");
 	uint64_t d = mkdir_(s, GFS_ROOT_INO, "d");
 	size_t n = 99;
 
@@ -1827,9 +1843,9 @@ TEST(copy_same_inode)
 TEST(copy_touch)
 {
 	struct store *s = mem_store();
-	struct store_setattr sa = { .valid = STORE_SET_MTIME,
-				    .mtime = { 9, 0 } };
-	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"), b = mkreg(s, GFS_ROOT_INO, "b");
+	struct store_setattr sa = {.valid = STORE_SET_MTIME, .mtime = {9, 0}};
+	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"),
+		 b = mkreg(s, GFS_ROOT_INO, "b");
 	struct stat st;
 	size_t n;
 
@@ -1846,7 +1862,8 @@ TEST(copy_touch)
 TEST(copy_at_max_file_size)
 {
 	struct store *s = mem_store();
-	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"), b = mkreg(s, GFS_ROOT_INO, "b");
+	uint64_t a = mkreg(s, GFS_ROOT_INO, "a"),
+		 b = mkreg(s, GFS_ROOT_INO, "b");
 	uint64_t max = GFS_MAX_FILESIZE;
 	size_t n = 99, got;
 	unsigned char *x;
@@ -2046,7 +2063,7 @@ TEST(xattr_set_get)
 {
 	struct store *s = mem_store();
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f");
-	const unsigned char bin[] = { 0, 1, 2, 0, 255 };
+	const unsigned char bin[] = {0, 1, 2, 0, 255};
 	unsigned char buf[64];
 	size_t len = 99;
 	int64_t before;
@@ -2069,8 +2086,7 @@ TEST(xattr_set_get)
 	CHECK(!memcmp(buf, bin, sizeof(bin)));
 	CHECK_EQ(store_setxattr(s, f, "user.empty", "", 0, 0), 0);
 	len = 99;
-	CHECK_EQ(store_getxattr(s, f, "user.empty", buf, sizeof(buf), &len),
-		 0);
+	CHECK_EQ(store_getxattr(s, f, "user.empty", buf, sizeof(buf), &len), 0);
 	CHECK_EQ(len, 0);
 	CHECK_EQ(store_getxattr(s, f, "user.none", buf, sizeof(buf), &len),
 		 -ENODATA);
@@ -2091,8 +2107,7 @@ TEST(xattr_flags)
 		 -ENODATA);
 	CHECK_EQ(store_getxattr(s, f, "user.x", NULL, 0, &len), -ENODATA);
 	CHECK_EQ(store_setxattr(s, f, "user.x", "1", 1, XATTR_CREATE), 0);
-	CHECK_EQ(store_setxattr(s, f, "user.x", "2", 1, XATTR_CREATE),
-		 -EEXIST);
+	CHECK_EQ(store_setxattr(s, f, "user.x", "2", 1, XATTR_CREATE), -EEXIST);
 	CHECK_EQ(store_getxattr(s, f, "user.x", buf, sizeof(buf), &len), 0);
 	CHECK_EQ(buf[0], '1');
 	CHECK_EQ(store_setxattr(s, f, "user.x", "33", 2, XATTR_REPLACE), 0);
@@ -2104,7 +2119,8 @@ TEST(xattr_flags)
 	CHECK_EQ(len, 1);
 	CHECK_EQ(buf[0], '4');
 	CHECK_EQ(store_setxattr(s, f, "user.x", "5", 1,
-				XATTR_CREATE | XATTR_REPLACE), -EINVAL);
+				XATTR_CREATE | XATTR_REPLACE),
+		 -EINVAL);
 	CHECK_EQ(store_getxattr(s, f, "user.x", buf, sizeof(buf), &len), 0);
 	CHECK_EQ(buf[0], '4');
 	store_close(s);
@@ -2147,8 +2163,7 @@ TEST(removexattr)
 {
 	struct store *s = mem_store();
 	uint64_t f = mkreg(s, GFS_ROOT_INO, "f");
-	struct store_setattr sa = { .valid = STORE_SET_CTIME,
-				    .ctime = { 1, 0 } };
+	struct store_setattr sa = {.valid = STORE_SET_CTIME, .ctime = {1, 0}};
 	struct stat st;
 	char buf[64];
 	size_t len;
@@ -2404,7 +2419,7 @@ TEST(commit_thread_commits_batches)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct store_params p;
-	struct store_facts fa = { 0 };
+	struct store_facts fa = {0};
 	struct store *s = NULL;
 	char why[256];
 	uint64_t f;
@@ -2479,7 +2494,8 @@ static void check_sample(struct store *s)
 		 0);
 	CHECK(len == 4 && !memcmp(buf, "blue", 4));
 	CHECK_EQ(store_readlink(s, ino_of(s, GFS_ROOT_INO, "link"), buf,
-				sizeof(buf), &len), 0);
+				sizeof(buf), &len),
+		 0);
 	CHECK(len == 8 && !memcmp(buf, "dir/file", 8));
 	CHECK_EQ(attr(s, GFS_ROOT_INO).st_nlink, 3);
 }
@@ -2512,9 +2528,11 @@ TEST(open_creates_store)
 	CHECK_EQ(raw_int(path, "PRAGMA page_size"), 8192);
 	CHECK(!strcmp(raw_text(path, "PRAGMA journal_mode"), "wal"));
 	CHECK_EQ(raw_int(path, "SELECT value FROM format "
-			       "WHERE key = 'chunk_size'"), 8192);
+			       "WHERE key = 'chunk_size'"),
+		 8192);
 	CHECK(!strcmp(raw_text(path, "SELECT value FROM format "
-				     "WHERE key = 'uuid'"), fa.uuid));
+				     "WHERE key = 'uuid'"),
+		      fa.uuid));
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM inodes"), 1);
 	store_close(s);
 out:
@@ -2527,16 +2545,20 @@ struct bad_size {
 };
 
 static const struct bad_size bad_sizes[] = {
-	{ 2048, 0, "chunk size 2048 is not a power of two from 4096 to "
-		   "1048576" },
-	{ 6000, 0, "chunk size 6000 is not a power of two from 4096 to "
-		   "1048576" },
-	{ 2u << 20, 0, "chunk size 2097152 is not a power of two from 4096 "
-		       "to 1048576" },
-	{ 0, 256, "page size 256 is not a power of two from 512 to 65536" },
-	{ 0, 3000, "page size 3000 is not a power of two from 512 to 65536" },
-	{ 0, 131072, "page size 131072 is not a power of two from 512 to "
-		     "65536" },
+	{2048, 0,
+	 "chunk size 2048 is not a power of two from 4096 to "
+	 "1048576"},
+	{6000, 0,
+	 "chunk size 6000 is not a power of two from 4096 to "
+	 "1048576"},
+	{2u << 20, 0,
+	 "chunk size 2097152 is not a power of two from 4096 "
+	 "to 1048576"},
+	{0, 256, "page size 256 is not a power of two from 512 to 65536"},
+	{0, 3000, "page size 3000 is not a power of two from 512 to 65536"},
+	{0, 131072,
+	 "page size 131072 is not a power of two from 512 to "
+	 "65536"},
 };
 
 TEST(open_refuses_bad_sizes)
@@ -2601,7 +2623,7 @@ TEST(reopen_keeps_data)
 	snprintf(uuid, sizeof(uuid), "%s",
 		 raw_text(path, "SELECT value FROM format WHERE key = 'uuid'"));
 	p = file_params(path);
-	p.chunk_size = 65536;	/* for new stores only */
+	p.chunk_size = 65536; /* for new stores only */
 	p.page_size = 512;
 	CHECK_EQ(store_open(&p, &s, why, sizeof(why)), 0);
 	if (!s)
@@ -2843,7 +2865,7 @@ out:
 static void check_all_writes_refused(struct store *s)
 {
 	uint64_t d = ino_of(s, GFS_ROOT_INO, "dir"), f = ino_of(s, d, "file");
-	struct store_setattr sa = { .valid = STORE_SET_MODE, .mode = 0600 };
+	struct store_setattr sa = {.valid = STORE_SET_MODE, .mode = 0600};
 	uint64_t a = 0, b = 0;
 	struct store_gone g;
 	struct stat st;
@@ -3044,9 +3066,9 @@ enum crash_mode { CRASH_AFTER_SYNC, CRASH_AFTER_THREAD, CRASH_UNCOMMITTED };
 static void crash_child(const char *path, enum crash_mode mode)
 {
 	struct store_params p = file_params(path);
-	struct store_facts fa = { 0 };
+	struct store_facts fa = {0};
 	struct store *s = NULL;
-	struct store_new n = { .mode = S_IFREG | 0644 };
+	struct store_new n = {.mode = S_IFREG | 0644};
 	unsigned char *b = pat_buf(0, 200000);
 	struct stat st;
 	char why[256];
@@ -3120,6 +3142,240 @@ TEST(crash_after_background_commit_keeps_data)
 TEST(crash_before_commit_loses_only_the_batch)
 {
 	crash_and_check(CRASH_UNCOMMITTED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events, changes by other connections, capabilities                 */
+/* ------------------------------------------------------------------ */
+
+struct ev_log {
+	int n;
+	enum store_event ev[64];
+	uint64_t bytes[64];
+	int result[64];
+	uint64_t t0[64];
+};
+
+static void on_event(void *ctx, enum store_event ev, uint64_t bytes,
+		     uint64_t t0, int result)
+{
+	struct ev_log *l = ctx;
+
+	if (l->n >= 64)
+		return;
+	l->ev[l->n] = ev;
+	l->bytes[l->n] = bytes;
+	l->result[l->n] = result;
+	l->t0[l->n++] = t0;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+TEST(events_of_commits)
+{
+	char dir[PATH_MAX], path[PATH_MAX], why[256];
+	struct ev_log l = {0};
+	struct store_params p;
+	struct store *s = NULL;
+	struct store_facts fa = {0};
+	uint64_t f, t;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	p = file_params(path);
+	p.commit_ms = 20;
+	CHECK_EQ(store_open(&p, &s, why, sizeof(why)), 0);
+	if (!s)
+		goto out;
+	store_set_events(s, on_event, &l);
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	put(s, f, 0, 1000);
+	t = mono_now();
+	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(l.n, 1);
+	CHECK_EQ(l.ev[0], STORE_EV_SYNC);
+	CHECK_EQ(l.bytes[0], 1000);
+	CHECK_EQ(l.result[0], 0);
+	CHECK(l.t0[0] >= t && l.t0[0] <= mono_now());
+	CHECK_EQ(store_start(s), 0);
+	put(s, f, 0, 700);
+	for (int i = 0; i < 500 && fa.commits < 2; i++) {
+		usleep(10000);
+		store_facts(s, &fa);
+	}
+	store_set_events(s, NULL, NULL);
+	CHECK_EQ(l.n, 2);
+	CHECK_EQ(l.ev[1], STORE_EV_COMMIT);
+	CHECK_EQ(l.bytes[1], 700);
+	CHECK_EQ(l.result[1], 0);
+	put(s, f, 0, 10);
+	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(l.n, 2);
+	store_close(s);
+out:
+	tmpdir_remove(dir);
+}
+
+struct change_log {
+	int n;
+	struct store_change c[16];
+	char names[16][GFS_NAME_MAX + 1];
+};
+
+static void on_change(void *ctx, const struct store_change *c)
+{
+	struct change_log *l = ctx;
+
+	if (l->n >= 16)
+		return;
+	l->c[l->n] = *c;
+	l->names[l->n][0] = '\0';
+	if (c->name && c->namelen <= GFS_NAME_MAX) {
+		memcpy(l->names[l->n], c->name, c->namelen);
+		l->names[l->n][c->namelen] = '\0';
+	}
+	l->n++;
+}
+
+static int changes(struct store *s, struct change_log *l)
+{
+	l->n = 0;
+	return store_changes(s, on_change, l);
+}
+
+TEST(changes_by_other_connections)
+{
+	char dir[PATH_MAX], path[PATH_MAX], sql[160];
+	struct change_log l;
+	struct store *s;
+	uint64_t f;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	s = file_store(path);
+	CHECK_EQ(changes(s, &l), -EINVAL);
+	CHECK_EQ(store_start(s), 0);
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 0);
+	/* The store's own changes are not reported. */
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	put(s, f, 0, 100);
+	store_setxattr(s, f, "user.a", "1", 1, 0);
+	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 0);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE inodes SET mode = 33152 WHERE "
+		 "ino = %llu; INSERT INTO dirents (parent, name, ino) VALUES "
+		 "(1, CAST('x' AS BLOB), %llu)",
+		 (unsigned long long)f, (unsigned long long)f);
+	raw_exec(path, sql);
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 2);
+	CHECK_EQ(l.c[0].ino, f);
+	CHECK(l.c[0].name == NULL);
+	CHECK_EQ(l.c[1].ino, f);
+	CHECK_EQ(l.c[1].parent, GFS_ROOT_INO);
+	CHECK_EQ(l.c[1].namelen, 1);
+	CHECK(!strcmp(l.names[1], "x"));
+	/* Once each. */
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 0);
+	CHECK_EQ(attr(s, f).st_mode, S_IFREG | 0600);
+	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "x"), f);
+	/* Reported rows go with the store's next batch. */
+	put(s, f, 0, 10);
+	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(raw_int(path, "SELECT count(*) FROM changelog"), 0);
+	store_close(s);
+	tmpdir_remove(dir);
+}
+
+/* Inode numbers another connection took are never handed out again. */
+TEST(inode_numbers_taken_by_others)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct change_log l;
+	struct store *s;
+	uint64_t a, b, c;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	s = file_store(path);
+	a = mkreg(s, GFS_ROOT_INO, "a");
+	CHECK_EQ(store_sync(s), 0);
+	/* Without the watcher: the next number is taken under the store. */
+	raw_exec(path, "INSERT INTO inodes (ino, mode, nlink, uid, gid, "
+		       "atime, mtime, ctime) VALUES (3, 33188, 0, 0, 0, 0, 0, "
+		       "0)");
+	b = mkreg(s, GFS_ROOT_INO, "b");
+	CHECK_EQ(a, 2);
+	CHECK_EQ(b, 4);
+	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "b"), 4);
+	CHECK_EQ(attr(s, 3).st_nlink, 0);
+	CHECK_EQ(store_sync(s), 0);
+	/* With it: the watcher learns the largest number. */
+	CHECK_EQ(store_start(s), 0);
+	raw_exec(path, "INSERT INTO inodes (ino, mode, nlink, uid, gid, "
+		       "atime, mtime, ctime) VALUES (500, 33188, 1, 0, 0, 0, "
+		       "0, 0); INSERT INTO dirents (parent, name, ino) VALUES "
+		       "(1, CAST('ext' AS BLOB), 500)");
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 1);
+	c = mkreg(s, GFS_ROOT_INO, "c");
+	CHECK_EQ(c, 501);
+	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "ext"), 500);
+	store_close(s);
+	tmpdir_remove(dir);
+}
+
+TEST(capability_xattr)
+{
+	char dir[PATH_MAX], path[PATH_MAX], sql[200], buf[32];
+	const char *caps = "security.capability";
+	struct change_log l;
+	struct store *s;
+	size_t len = 0;
+	uint64_t f, g;
+
+	s = mem_store();
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	CHECK_EQ(store_getxattr(s, f, caps, buf, sizeof(buf), &len), -ENODATA);
+	CHECK_EQ(store_setxattr(s, f, caps, "\x01\x02", 2, 0), 0);
+	CHECK_EQ(store_getxattr(s, f, caps, buf, sizeof(buf), &len), 0);
+	CHECK(len == 2 && !memcmp(buf, "\x01\x02", 2));
+	store_close(s);
+	/* Set by another connection: seen once the watcher has looked. */
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	s = file_store(path);
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	g = mkreg(s, GFS_ROOT_INO, "g");
+	store_start(s);
+	store_sync(s);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO xattrs VALUES (%llu, "
+		 "CAST('security.capability' AS BLOB), x'0304')",
+		 (unsigned long long)f);
+	raw_exec(path, sql);
+	CHECK_EQ(changes(s, &l), 0);
+	CHECK_EQ(l.n, 1);
+	CHECK_EQ(store_getxattr(s, f, caps, buf, sizeof(buf), &len), 0);
+	CHECK(len == 2 && !memcmp(buf, "\x03\x04", 2));
+	CHECK_EQ(store_getxattr(s, g, caps, buf, sizeof(buf), &len), -ENODATA);
+	store_close(s);
+	/* And after a reopen, at once. */
+	s = file_store(path);
+	CHECK_EQ(store_getxattr(s, f, caps, buf, sizeof(buf), &len), 0);
+	CHECK_EQ(len, 2);
+	store_close(s);
+	tmpdir_remove(dir);
 }
 
 int main(void)
@@ -3215,6 +3471,10 @@ int main(void)
 	RUN(crash_after_sync_keeps_data);
 	RUN(crash_after_background_commit_keeps_data);
 	RUN(crash_before_commit_loses_only_the_batch);
+	RUN(events_of_commits);
+	RUN(changes_by_other_connections);
+	RUN(inode_numbers_taken_by_others);
+	RUN(capability_xattr);
 	/* Last: it moves this process into a mount namespace of its own. */
 	tmpdir_make(ro_dir, sizeof(ro_dir));
 	if (private_mounts())
