@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -2942,8 +2943,6 @@ TEST(readonly_refuses_empty_file)
 	tmpdir_remove(dir);
 }
 
-static char ro_dir[PATH_MAX];
-
 /* A private mount namespace, so that bind mounts vanish with us. */
 static bool private_mounts(void)
 {
@@ -2956,8 +2955,10 @@ TEST(readonly_file_system)
 	char rw[PATH_MAX], ro[PATH_MAX], path[PATH_MAX], why[256];
 	unsigned char *before, *after;
 	struct store *s = NULL;
+	char ro_dir[PATH_MAX];
 	long blen, alen;
 
+	tmpdir_make(ro_dir, sizeof(ro_dir));
 	path_in(rw, sizeof(rw), ro_dir, "rw");
 	path_in(ro, sizeof(ro), ro_dir, "ro");
 	mkdir(rw, 0700);
@@ -3378,6 +3379,113 @@ TEST(capability_xattr)
 	tmpdir_remove(dir);
 }
 
+/* A file system that fills up: the commit fails with -ENOSPC, the batch
+ * is lost and reported once, and the store goes on working. */
+TEST(full_file_system)
+{
+	char dir[PATH_MAX], path[PATH_MAX], why[256];
+	struct store *s = NULL;
+	uint64_t f, g;
+
+	tmpdir_make(dir, sizeof(dir));
+	CHECK_EQ(mount("tmpfs", dir, "tmpfs", 0, "size=1m"), 0);
+	path_in(path, sizeof(path), dir, "store.db");
+	CHECK_EQ(open_path(path, false, &s, why, sizeof(why)), 0);
+	if (!s)
+		goto out;
+	f = mkreg(s, GFS_ROOT_INO, "big");
+	CHECK_EQ(put(s, f, 0, 4 * MIB), 4 * MIB);
+	CHECK_EQ(store_sync(s), -ENOSPC);
+	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "big"), 0);
+	g = mkreg(s, GFS_ROOT_INO, "small");
+	CHECK_EQ(put(s, g, 0, 1000), 1000);
+	CHECK_EQ(store_sync(s), 0);
+	store_close(s);
+	s = file_store(path);
+	CHECK(reads_pat(s, ino_of(s, GFS_ROOT_INO, "small"), 0, 1000));
+	store_close(s);
+	CHECK(!strcmp(raw_text(path, "PRAGMA integrity_check"), "ok"));
+out:
+	umount(dir);
+	tmpdir_remove(dir);
+}
+
+struct worker {
+	struct store *s;
+	uint64_t ino;
+	int errors;
+};
+
+/* Rewrites its own file in pieces and reads each piece back, then
+ * writes it whole. */
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	unsigned char *b = pat_buf(0, 64 * KIB), out[8 * KIB];
+	size_t n;
+
+	for (int i = 0; i < 400; i++) {
+		uint64_t off = (uint64_t)(i * 7919) % (56 * KIB);
+
+		if (store_write(w->s, w->ino, off, b + off, 8 * KIB, true,
+				&n) ||
+		    n != 8 * KIB)
+			w->errors++;
+		if (store_read(w->s, w->ino, off, sizeof(out), out, &n) ||
+		    n != sizeof(out) || memcmp(out, b + off, sizeof(out)))
+			w->errors++;
+		if (i % 50 == 0 && store_sync(w->s))
+			w->errors++;
+	}
+	if (store_write(w->s, w->ino, 0, b, 64 * KIB, true, &n))
+		w->errors++;
+	free(b);
+	return NULL;
+}
+
+/* Requests from several threads while the commit thread commits. */
+TEST(threads_and_commit_thread)
+{
+	char dir[PATH_MAX], path[PATH_MAX], why[256];
+	struct worker w[3];
+	pthread_t th[3];
+	struct store_params p;
+	struct store *s = NULL;
+	struct store_facts fa;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	p = file_params(path);
+	p.commit_ms = 5;
+	CHECK_EQ(store_open(&p, &s, why, sizeof(why)), 0);
+	if (!s || store_start(s))
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "w%d", i);
+		w[i] = (struct worker){.s = s, .ino = mkreg(s, 1, name)};
+		pthread_create(&th[i], NULL, work, &w[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ(w[i].errors, 0);
+	}
+	store_facts(s, &fa);
+	CHECK(fa.commits > fa.syncs);
+	store_close(s);
+	s = file_store(path);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(attr(s, w[i].ino).st_size, 64 * KIB);
+		CHECK(reads_pat(s, w[i].ino, 0, 64 * KIB));
+	}
+	CHECK(!strcmp(raw_text(path, "PRAGMA integrity_check"), "ok"));
+out:
+	store_close(s);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	RUN(root_exists);
@@ -3475,13 +3583,15 @@ int main(void)
 	RUN(changes_by_other_connections);
 	RUN(inode_numbers_taken_by_others);
 	RUN(capability_xattr);
-	/* Last: it moves this process into a mount namespace of its own. */
-	tmpdir_make(ro_dir, sizeof(ro_dir));
-	if (private_mounts())
+	RUN(threads_and_commit_thread);
+	/* Last: these move the process into a mount namespace of its own. */
+	if (private_mounts()) {
 		RUN(readonly_file_system);
-	else
+		RUN(full_file_system);
+	} else {
 		skip("readonly_file_system",
-		     "needs root and a mount namespace for a read-only bind "
-		     "mount");
+		     "needs root and a mount namespace");
+		skip("full_file_system", "needs root and a mount namespace");
+	}
 	return tap_done();
 }
