@@ -218,7 +218,14 @@ void gfs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 	call_begin(&c, req, GFS_OP_LSEEK, ino);
 	c.tc.off = (uint64_t)off;
 	c.tc.aux = (uint64_t)whence;
-	if (off >= 0)
+	/* The store knows only data written back to it: pages still dirty
+	 * in the kernel (write-back cache, shared mmap) would be reported as
+	 * holes, and the kernel does not write them back before LSEEK.  So
+	 * the store answers only without a page cache; otherwise ENOSYS makes
+	 * the kernel answer for the whole mount (all data, a hole at EOF). */
+	if (c.g->opts->cache != GFS_CACHE_NEVER)
+		err = -ENOSYS;
+	else if (off >= 0)
 		err = store_lseek(c.g->store, ino, (uint64_t)off, whence, &pos);
 	if (err) {
 		reply_err(&c, err);

@@ -509,6 +509,7 @@ static void *commit_main(void *arg)
 
 static int64_t query_int(sqlite3 *db, const char *sql, int *rcp);
 static int64_t step_int(sqlite3_stmt *q, int *rc);
+static uint64_t file_size(const char *path);
 
 /* The watcher's connection: reads only, so it works on read-only mounts
  * too; triggers off like every connection of ours. */
@@ -562,7 +563,8 @@ int store_start(struct store *s)
 	pthread_condattr_t ca;
 	int rc, err;
 
-	if (!s->dir)
+	/* Immutable (read-only media): nobody can change it, no watcher. */
+	if (!s->dir || s->immutable)
 		return 0;
 	err = watch_open(s);
 	if (err || s->readonly)
@@ -1183,16 +1185,62 @@ static int open_sweep(struct store *s, char *why, size_t whylen)
 	return 0;
 }
 
+/* Whether SQLite can create its -shm next to the store. */
+static bool dir_writable(const char *dir)
+{
+	struct statvfs v;
+
+	return access(dir, W_OK) == 0 && statvfs(dir, &v) == 0 &&
+	       !(v.f_flag & ST_RDONLY);
+}
+
+/*
+ * A read-only store in a directory nobody may write (read-only media):
+ * SQLite cannot create the -shm that WAL mode reads through, so the store
+ * is opened as immutable.  Safe only with no WAL to recover, and because
+ * the shared mount lock keeps read-write glassfs mounts out.
+ */
+static int immutable_uri(const char *path, char *uri, size_t size)
+{
+	size_t n = (size_t)snprintf(uri, size, "file:");
+
+	for (; *path && n + 4 < size; path++) {
+		if (*path == '%' || *path == '?' || *path == '#')
+			n += (size_t)snprintf(uri + n, size - n, "%%%02X",
+					      (unsigned char)*path);
+		else
+			uri[n++] = *path;
+	}
+	if (*path || n + 13 >= size)
+		return -ENAMETOOLONG;
+	snprintf(uri + n, size - n, "?immutable=1");
+	return 0;
+}
+
 static int open_db(struct store *s, const struct store_params *p,
 		   char *why, size_t whylen)
 {
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	char wal[PATH_MAX], uri[PATH_MAX * 3 + 32];
+	const char *name = p->path;
 	int rc;
 
 	flags |= p->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (!s->dir)
 		flags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
-	rc = sqlite3_open_v2(p->path, &s->db, flags, NULL);
+	if (p->readonly && s->dir && !dir_writable(s->dir)) {
+		snprintf(wal, sizeof(wal), "%s-wal", p->path);
+		if (file_size(wal) > 0)
+			return WHY("read-only, with a WAL to recover: mount it "
+				   "read-write once"),
+			       -EROFS;
+		if (immutable_uri(p->path, uri, sizeof(uri)))
+			return WHY("path too long"), -ENAMETOOLONG;
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+		s->immutable = true;
+	}
+	rc = sqlite3_open_v2(name, &s->db, flags, NULL);
 	if (rc != SQLITE_OK)
 		return sql_why(s->db, rc, why, whylen);
 	sqlite3_extended_result_codes(s->db, 1);

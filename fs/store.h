@@ -24,9 +24,12 @@
 
 #define GFS_ROOT_INO 1
 #define GFS_NAME_MAX 255
-/* Largest file size: 2^60 bytes.  Leaves offset arithmetic far from
- * overflow in int64; the kernel's own limit for FUSE is 2^63-1. */
-#define GFS_MAX_FILESIZE (1LL << 60)
+/* Largest file size: 2^63 - 1 bytes, the kernel's own limit for FUSE
+ * (MAX_LFS_FILESIZE).  It must be the kernel's: with write-back caching the
+ * kernel accepts writes up to its limit into the page cache, and a lower
+ * daemon limit would lose them at write-back.  Offsets and sizes are
+ * uint64_t below it, so sums of two never overflow. */
+#define GFS_MAX_FILESIZE INT64_MAX
 /* Hard links per non-directory inode, as ext4. */
 #define GFS_LINK_MAX 65000
 

@@ -525,9 +525,13 @@ static int do_copy(struct store *s, uint64_t src, uint64_t soff,
 		if (!err && got)
 			err = do_write(s, &rd, doff + *copied, buf, got, touch,
 				       &done);
+		if (err == -EFBIG && *copied)
+			err = 0; /* a short copy up to the size limit */
 		if (err || !got)
 			break;
 		*copied += done;
+		if (done < got)
+			break;
 		if (src == dst)
 			rs = rd;
 	}

@@ -68,6 +68,7 @@ struct store {
 	char *dir;			/* (const) directory holding the store */
 	int lock_fd;			/* (const) flock against other mounts */
 	bool readonly, created;		/* (const) */
+	bool immutable;			/* (const) opened ?immutable=1 */
 	uint32_t chunk_size;		/* (const) */
 	uint32_t page_size;		/* (const) */
 	unsigned commit_ms;		/* (const) */
@@ -113,8 +114,17 @@ static inline void bind_name(sqlite3_stmt *q, int col, const char *name)
 	sqlite3_bind_blob(q, col, name, (int)strlen(name), SQLITE_STATIC);
 }
 
+/* Times are int64 nanoseconds: from 1677-09-21 to 2262-04-11.  Times
+ * outside are clamped, as file systems clamp to their s_time_min/max. */
+#define TS_SEC_MAX (INT64_MAX / 1000000000 - 1)
+#define TS_SEC_MIN (INT64_MIN / 1000000000 + 1)
+
 static inline int64_t ts_ns(const struct timespec *ts)
 {
+	if (ts->tv_sec > TS_SEC_MAX)
+		return TS_SEC_MAX * 1000000000 + 999999999;
+	if (ts->tv_sec < TS_SEC_MIN)
+		return TS_SEC_MIN * 1000000000;
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
