@@ -1218,8 +1218,8 @@ TEST(setattr_times)
 }
 
 /* Times the kernel accepts (touch -d 3000-01-01) but nanoseconds in an
- * int64 cannot hold: they must not wrap into the past. */
-TEST(setattr_far_future_time)
+ * int64 cannot hold: they must not wrap around. */
+TEST(setattr_times_out_of_range)
 {
 	struct store *s = mem_store();
 	struct store_setattr sa = {
@@ -1235,6 +1235,18 @@ TEST(setattr_far_future_time)
 	st = attr(s, f);
 	/* Refused, or stored as late as the store can represent. */
 	CHECK(err != 0 || st.st_mtim.tv_sec >= INT64_MAX / 1000000000 - 1);
+	/* The same before 1677 (1000-01-01), as early as it can. */
+	sa.mtime.tv_sec = -30610224000LL;
+	err = store_setattr(s, f, &sa, &st);
+	st = attr(s, f);
+	CHECK(err != 0 || (st.st_mtim.tv_sec < 0 &&
+			   st.st_mtim.tv_sec <= INT64_MIN / 1000000000 + 1));
+	/* Within the range, exact to the nanosecond. */
+	sa.mtime.tv_sec = 9000000000LL;
+	sa.mtime.tv_nsec = 123456789;
+	CHECK_EQ(store_setattr(s, f, &sa, &st), 0);
+	CHECK_EQ(st.st_mtim.tv_sec, 9000000000LL);
+	CHECK_EQ(st.st_mtim.tv_nsec, 123456789);
 	store_close(s);
 }
 
@@ -3572,7 +3584,7 @@ int main(void)
 	RUN(setattr_mode_keeps_type);
 	RUN(setattr_owner);
 	RUN(setattr_times);
-	RUN(setattr_far_future_time);
+	RUN(setattr_times_out_of_range);
 	RUN(setattr_size_down_and_up);
 	RUN(truncate_down_then_up_exposes_zeros);
 	RUN(setattr_size_errors_and_mtime);
