@@ -6,9 +6,12 @@
  *
  * The tests check exact values (link counts, sizes, allocation, errno,
  * the reasons given in `why`), so that a regression fails a test rather
- * than merely not crashing.  Tests that need root (a read-only bind mount)
- * report themselves skipped elsewhere.  Files are made under $TMPDIR (or
- * /tmp) with mkdtemp and removed at the end of each test.
+ * than merely not crashing.  The last tests need root: they move the
+ * process into a mount namespace of its own for a read-only bind mount
+ * and a small tmpfs, and report themselves skipped without it.  Crashes
+ * are a forked child that _exit()s without store_close().  Files are made
+ * under $TMPDIR (or /tmp) with mkdtemp and removed at the end of each
+ * test.
  */
 #include <errno.h>
 #include <fcntl.h>
