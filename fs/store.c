@@ -431,10 +431,10 @@ int store_sync(struct store *s)
 
 	store_lock(s);
 	err = batch_commit(s, true);
-	if (!err && s->lost_err) {
+	if (!err)
 		err = s->lost_err;
-		s->lost_err = 0;
-	}
+	/* Reported now, whether lost by this commit or an earlier one. */
+	s->lost_err = 0;
 	store_unlock(s);
 	return err ? err : wal_sync(s);
 }
@@ -1359,6 +1359,7 @@ int store_open(const struct store_params *p, struct store **out, char *why,
 	err = open_db(s, p, why, whylen);
 	if (!err)
 		err = open_schema(s, p, fresh, why, whylen);
+	s->fresh = fresh;
 	if (!err)
 		err = set_pragmas(s, p, why, whylen);
 	if (!err)
@@ -1429,7 +1430,7 @@ void store_close(struct store *s)
 
 bool store_created(const struct store *s)
 {
-	return s->created;
+	return s->fresh;
 }
 
 uint32_t store_chunk_size(const struct store *s)

@@ -153,7 +153,7 @@ int store_start(struct store *s);
 /* Commit the open batch durably, stop the thread, close the store. */
 void store_close(struct store *s);
 
-/* Whether store_open() created a new store. */
+/* Whether store_open() initialized a new store (missing or empty file). */
 bool store_created(const struct store *s);
 uint32_t store_chunk_size(const struct store *s);
 

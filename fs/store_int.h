@@ -67,7 +67,8 @@ struct store {
 	char *path;			/* (const) */
 	char *dir;			/* (const) directory holding the store */
 	int lock_fd;			/* (const) flock against other mounts */
-	bool readonly, created;		/* (const) */
+	bool readonly, created;		/* (const) created: the file, by us */
+	bool fresh;			/* (const) a new store was initialized */
 	bool immutable;			/* (const) opened ?immutable=1 */
 	uint32_t chunk_size;		/* (const) */
 	uint32_t page_size;		/* (const) */

@@ -292,7 +292,8 @@ int store_readlink(struct store *s, uint64_t ino, char *buf, size_t size,
 		size_t n = (size_t)sqlite3_column_bytes(q, 0);
 
 		*len = n < size ? n : size;
-		memcpy(buf, sqlite3_column_blob(q, 0), *len);
+		if (*len)
+			memcpy(buf, sqlite3_column_blob(q, 0), *len);
 	} else {
 		err = rc == SQLITE_DONE ? -EINVAL : store_err(s, rc, "readlink");
 	}
@@ -814,7 +815,7 @@ int store_getxattr(struct store *s, uint64_t ino, const char *name,
 		*len = (size_t)sqlite3_column_bytes(q, 0);
 		if (size && *len > size)
 			err = -ERANGE;
-		else if (size)
+		else if (size && *len)
 			memcpy(buf, sqlite3_column_blob(q, 0), *len);
 	} else {
 		err = rc == SQLITE_DONE ? -ENODATA
