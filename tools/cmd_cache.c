@@ -301,9 +301,9 @@ static int open_file(struct cfile *f)
 		fd = open(f->we->path, flags);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
+	if (fsi_fstat_cached(fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
 		close(fd);
-		return S_ISREG(f->st.st_mode) ? -errno : -EINVAL;
+		return -EINVAL;
 	}
 	f->fd = fd;
 	f->fuse = mnt_is_fuse(f->st.st_dev);
@@ -417,7 +417,8 @@ static int measure_open(struct cache_run *r, struct cfile *f, bool last,
 
 	if (!watch && !open_or_warn(r, f))
 		return -1;
-	if (watch && fstat(f->fd, &f->st) < 0)
+	/* No GETATTR per round: a stopped daemon must not stop us. */
+	if (watch && fsi_fstat_cached(f->fd, &f->st) < 0)
 		return -1;
 	row->size = (uint64_t)f->st.st_size;
 	row->pages = fsi_pages(row->size);
@@ -618,11 +619,16 @@ static void emit_notes(struct cache_run *r, bool last)
 			 "pages (FUSE writes back at every close)",
 			 r->flushed_files, when,
 			 (unsigned long long)r->flushed_pages);
+	else if (r->flushed_files == 1)
+		out_note(o,
+			 "closing '%s' %s may have written back dirty pages "
+			 "(how many is unknown)",
+			 r->flushed_name, when);
 	else if (r->flushed_files)
 		out_note(o,
-			 "closing FUSE files %s may have written back dirty "
+			 "closing %u FUSE files %s may have written back dirty "
 			 "pages (how many is unknown)",
-			 when);
+			 r->flushed_files, when);
 	if (r->denied_files)
 		out_note(o, "unknown: the kernel reports the page cache of a "
 			    "file only to a process that may write it");

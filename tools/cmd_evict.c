@@ -146,8 +146,8 @@ static const struct action actions[] = {
 	  "and show the page cache before and after.",
 	  do_evict },
 	{ "load", &load_spec,
-	  "Read each file into the page cache (POSIX_FADV_WILLNEED, then\n"
-	  "read) and show the page cache before and after.",
+	  "Read each file into the page cache (read it all) and show the\n"
+	  "page cache before and after.",
 	  do_load },
 };
 
@@ -251,7 +251,7 @@ static int open_file(const char *path, struct stat *st)
 		fd = open(path, flags);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+	if (fsi_fstat_cached(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -299,18 +299,19 @@ static void act_notes(struct out *out, const struct action *a,
 	else if (w->flushed)
 		out_note(out, "closing '%s' may have written back dirty pages",
 			 w->name);
-	if (a->act == do_evict && w->after.cached && w->after.dirty &&
-	    w->after.dirty != FSI_UNKNOWN)
+	if (a->act == do_evict && w->before.dirty != FSI_UNKNOWN &&
+	    w->before.dirty && w->after.cached != FSI_UNKNOWN &&
+	    w->after.cached)
 		out_note(out,
-			 "'%s': %llu dirty pages cannot be dropped before they "
-			 "are written back (try --sync)",
-			 w->name, (unsigned long long)w->after.dirty);
+			 "'%s': %llu pages stay cached: dirty pages cannot be "
+			 "dropped before they are written back (try --sync)",
+			 w->name, (unsigned long long)w->after.cached);
 	if (a->act == do_load && w->after.cached != FSI_UNKNOWN &&
 	    w->after.cached < w->pages)
 		out_note(out,
-			 "'%s': %llu of %llu pages are not cached after reading "
-			 "(no page cache, e.g. FUSE direct_io, or memory "
-			 "pressure)",
+			 "'%s': only %llu of %llu pages are cached after "
+			 "reading (no page cache, e.g. FUSE direct_io, or "
+			 "memory pressure)",
 			 w->name, (unsigned long long)w->after.cached,
 			 (unsigned long long)w->pages);
 }

@@ -9,6 +9,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -119,6 +122,30 @@ int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
 		return -ERANGE;
 	*out = (unsigned)v;
 	return 0;
+}
+
+int fsi_stat_cached(int dirfd, const char *path, int flags,
+		    struct stat *st)
+{
+	struct statx sx;
+
+	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC,
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_UID |
+			  STATX_SIZE,
+		  &sx) < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = sx.stx_ino;
+	st->st_mode = sx.stx_mode;
+	st->st_uid = sx.stx_uid;
+	st->st_size = (off_t)sx.stx_size;
+	return 0;
+}
+
+int fsi_fstat_cached(int fd, struct stat *st)
+{
+	return fsi_stat_cached(fd, "", AT_EMPTY_PATH, st);
 }
 
 static void usage(void)

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -66,6 +67,16 @@ int fsi_parse_seconds(const char *arg, double *out);
 /* Parse an unsigned integer in [min, max]; 0 or -EINVAL/-ERANGE. */
 int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
 		   unsigned *out);
+
+/*
+ * statx(2) with AT_STATX_DONT_SYNC into the struct stat fields fsinspect
+ * uses (dev, ino, mode, uid, size): on FUSE, the attributes the kernel
+ * has, without a GETATTR (which a stopped daemon would never answer).
+ * 0 or -errno.
+ */
+int fsi_stat_cached(int dirfd, const char *path, int flags,
+		    struct stat *st);
+int fsi_fstat_cached(int fd, struct stat *st);
 
 /* Pages needed to hold @bytes. */
 static inline uint64_t fsi_pages(uint64_t bytes)

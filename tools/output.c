@@ -208,7 +208,7 @@ int out_print(struct out *o)
 			rc = -EIO;
 		scols_table_remove_lines(o->tb);
 	}
-	if (!(o->flags & OUT_JSON))
+	if (!(o->flags & (OUT_JSON | OUT_RAW)))
 		for (i = 0; i < o->nnotes; i++)
 			printf("note: %s\n", o->notes[i]);
 	drop_notes(o);

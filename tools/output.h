@@ -84,8 +84,8 @@ typedef char *(*out_cell_fn)(const struct out *o, int id, const void *data);
 /* Add one row, asking @fn for each selected column. */
 void out_row(struct out *o, out_cell_fn fn, const void *data);
 
-/* A footnote printed under the table (not in JSON, whose rows carry the
- * same facts as fields). */
+/* A footnote printed under the table; not in JSON or --raw output, which
+ * carry the same facts in columns (FLUSHED, SOURCE). */
 void out_note(struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

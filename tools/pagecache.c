@@ -145,8 +145,9 @@ static int do_mincore(int fd, uint64_t first, uint64_t count,
 	struct stat sb;
 	int rc;
 
-	if (fstat(fd, &sb) < 0)
-		return -errno;
+	rc = fsi_fstat_cached(fd, &sb);
+	if (rc)
+		return rc;
 	if (!may_write(fd, &sb))
 		return -EPERM;
 	end = fsi_pages((uint64_t)sb.st_size);
@@ -215,8 +216,12 @@ int pc_load(int fd, uint64_t *done)
 	ssize_t n;
 	off_t off = 0;
 
-	/* Only a hint (asynchronous readahead); the reads make it true. */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	/*
+	 * Plain reads, as any reader's: what they leave cached is what the
+	 * kernel caches for readers.  (POSIX_FADV_WILLNEED was rejected: on
+	 * a FUSE direct_io file it fills the page cache with pages no read
+	 * ever uses.)
+	 */
 	while ((n = pread(fd, buf, sizeof(buf), off)) > 0)
 		off += n;
 	*done = (uint64_t)off;

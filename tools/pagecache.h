@@ -45,8 +45,8 @@ int pc_measure(int fd, uint64_t first, uint64_t count, struct pc_stat *st,
 /* Drop the clean cached pages of @fd (POSIX_FADV_DONTNEED): 0 or -errno. */
 int pc_evict(int fd);
 
-/* Read all of @fd (after POSIX_FADV_WILLNEED) so that its pages are
- * cached; *done gets the bytes read.  0 or -errno. */
+/* Read all of @fd, so that the pages a read caches are cached; *done
+ * gets the bytes read.  0 or -errno. */
 int pc_load(int fd, uint64_t *done);
 
 #endif

@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysmacros.h>
 
 #include "fsinspect.h"
 #include "walk.h"
@@ -31,23 +30,9 @@ static void add(struct walk_list *l, enum walk_kind kind, const char *path,
 	e->st = *st;
 }
 
-/* fstatat(2) without asking a FUSE daemon for fresh attributes. */
 static int stat_cached(const char *path, int flags, struct stat *st)
 {
-	struct statx sx;
-
-	if (statx(AT_FDCWD, path, flags | AT_STATX_DONT_SYNC,
-		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_UID |
-			  STATX_SIZE,
-		  &sx) < 0)
-		return -errno;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	st->st_ino = sx.stx_ino;
-	st->st_mode = sx.stx_mode;
-	st->st_uid = sx.stx_uid;
-	st->st_size = (off_t)sx.stx_size;
-	return 0;
+	return fsi_stat_cached(AT_FDCWD, path, flags, st);
 }
 
 static char *join(const char *dir, const char *name)
