@@ -137,12 +137,8 @@ void gfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	reply_attr(&c, store_getattr(c.g->store, ino, &st), &st);
 }
 
-static void now_ts(struct timespec *ts)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-}
-
-/* FUSE_SET_ATTR_* to the store's form, with *_NOW resolved. */
+/* FUSE_SET_ATTR_* to the store's form; *_NOW is resolved by the store,
+ * with one clock reading for the whole request. */
 static void to_store_setattr(const struct stat *attr, int to_set,
 			     struct store_setattr *sa)
 {
@@ -163,19 +159,17 @@ static void to_store_setattr(const struct stat *attr, int to_set,
 		sa->valid |= STORE_SET_SIZE;
 		sa->size = (uint64_t)attr->st_size;
 	}
-	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW)) {
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+		sa->valid |= STORE_SET_ATIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_ATIME) {
 		sa->valid |= STORE_SET_ATIME;
-		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
-			now_ts(&sa->atime);
-		else
-			sa->atime = attr->st_atim;
+		sa->atime = attr->st_atim;
 	}
-	if (to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) {
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+		sa->valid |= STORE_SET_MTIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_MTIME) {
 		sa->valid |= STORE_SET_MTIME;
-		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
-			now_ts(&sa->mtime);
-		else
-			sa->mtime = attr->st_mtim;
+		sa->mtime = attr->st_mtim;
 	}
 	if (to_set & FUSE_SET_ATTR_CTIME) {
 		sa->valid |= STORE_SET_CTIME;

@@ -102,41 +102,37 @@ static const char schema_v1[] =
  * run with triggers disabled (SQLITE_DBCONFIG_ENABLE_TRIGGER), so the log
  * costs nothing on the request path.
  */
-static const char schema_v2[] =
-	"CREATE TABLE changelog ("
-	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" ino INTEGER,"
-	" parent INTEGER,"
+#define CHANGELOG_TABLE_SQL \
+	"CREATE TABLE changelog (" \
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT," \
+	" ino INTEGER," \
+	" parent INTEGER," \
 	" name BLOB);"
-	"CREATE TRIGGER changelog_chunks_ins AFTER INSERT ON chunks BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_chunks_upd AFTER UPDATE ON chunks BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_chunks_del AFTER DELETE ON chunks BEGIN"
-	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
-	"CREATE TRIGGER changelog_inodes_upd AFTER UPDATE ON inodes BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_inodes_del AFTER DELETE ON inodes BEGIN"
-	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
-	"CREATE TRIGGER changelog_symlinks AFTER UPDATE ON symlinks BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_xattrs_ins AFTER INSERT ON xattrs BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_xattrs_upd AFTER UPDATE ON xattrs BEGIN"
-	" INSERT INTO changelog (ino) VALUES (NEW.ino); END;"
-	"CREATE TRIGGER changelog_xattrs_del AFTER DELETE ON xattrs BEGIN"
-	" INSERT INTO changelog (ino) VALUES (OLD.ino); END;"
-	"CREATE TRIGGER changelog_dirents_ins AFTER INSERT ON dirents BEGIN"
-	" INSERT INTO changelog (ino, parent, name)"
-	" VALUES (NEW.ino, NEW.parent, NEW.name); END;"
-	"CREATE TRIGGER changelog_dirents_del AFTER DELETE ON dirents BEGIN"
-	" INSERT INTO changelog (ino, parent, name)"
-	" VALUES (OLD.ino, OLD.parent, OLD.name); END;"
-	"CREATE TRIGGER changelog_dirents_upd AFTER UPDATE ON dirents BEGIN"
-	" INSERT INTO changelog (ino, parent, name)"
-	" VALUES (OLD.ino, OLD.parent, OLD.name);"
-	" INSERT INTO changelog (ino, parent, name)"
-	" VALUES (NEW.ino, NEW.parent, NEW.name); END;";
+#define LOG_INO(row) " INSERT INTO changelog (ino) VALUES (" row ".ino);"
+#define LOG_ENTRY(row) \
+	" INSERT INTO changelog (ino, parent, name)" \
+	" VALUES (" row ".ino, " row ".parent, " row ".name);"
+/* X(name, event, table, body): one trigger, "changelog_" name.  Each is
+ * also in store_schema[], for glassfs check to re-create. */
+#define CHANGELOG_TRIGGERS(X) \
+	X(chunks_ins, "INSERT", "chunks", LOG_INO("NEW")) \
+	X(chunks_upd, "UPDATE", "chunks", LOG_INO("NEW")) \
+	X(chunks_del, "DELETE", "chunks", LOG_INO("OLD")) \
+	X(inodes_upd, "UPDATE", "inodes", LOG_INO("NEW")) \
+	X(inodes_del, "DELETE", "inodes", LOG_INO("OLD")) \
+	X(symlinks, "UPDATE", "symlinks", LOG_INO("NEW")) \
+	X(xattrs_ins, "INSERT", "xattrs", LOG_INO("NEW")) \
+	X(xattrs_upd, "UPDATE", "xattrs", LOG_INO("NEW")) \
+	X(xattrs_del, "DELETE", "xattrs", LOG_INO("OLD")) \
+	X(dirents_ins, "INSERT", "dirents", LOG_ENTRY("NEW")) \
+	X(dirents_del, "DELETE", "dirents", LOG_ENTRY("OLD")) \
+	X(dirents_upd, "UPDATE", "dirents", LOG_ENTRY("OLD") LOG_ENTRY("NEW"))
+#define TRIGGER_SQL(name, event, table, body) \
+	"CREATE TRIGGER changelog_" #name " AFTER " event " ON " table \
+	" BEGIN" body " END;"
+
+static const char schema_v2[] =
+	CHANGELOG_TABLE_SQL CHANGELOG_TRIGGERS(TRIGGER_SQL);
 
 /* migrations[i] takes a store from format i to format i + 1. */
 static const char *const migrations[] = {
@@ -147,10 +143,23 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 		       STORE_FORMAT_VERSION,
 	       "one migration per format version");
 
-/* The tables a store of the current format must have. */
-static const char *const required_tables[] = {
-	"format", "inodes", "dirents", "chunks", "symlinks", "xattrs",
-	"changelog",
+#define TRIGGER_OBJECT(name, event, table, body) \
+	{ "trigger", "changelog_" #name, 2, \
+	  TRIGGER_SQL(name, event, table, body) },
+
+/* The tables and triggers a store of the current format must have, each
+ * with the format that introduced it, and the SQL that re-creates those
+ * that hold no file system data; NULL-terminated. */
+const struct store_object store_schema[] = {
+	{ "table", "format", 1, NULL },
+	{ "table", "inodes", 1, NULL },
+	{ "table", "dirents", 1, NULL },
+	{ "table", "chunks", 1, NULL },
+	{ "table", "symlinks", 1, NULL },
+	{ "table", "xattrs", 1, NULL },
+	{ "table", "changelog", 2, CHANGELOG_TABLE_SQL },
+	CHANGELOG_TRIGGERS(TRIGGER_OBJECT)
+	{ NULL, NULL, 0, NULL },
 };
 
 /* ------------------------------------------------------------------ */
@@ -189,11 +198,14 @@ int store_err(struct store *s, int rc, const char *what)
 	return err;
 }
 
+/* The kernel stamps files with its coarse clock (current_time()); with
+ * the write-back cache it sends those times itself.  Reading the same
+ * clock keeps the daemon's and the kernel's stamps in order. */
 int64_t store_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	return ts_ns(&ts);
 }
 
@@ -786,10 +798,12 @@ static int exec_sql(sqlite3 *db, const char *sql, char *why, size_t whylen)
 
 static int schema_has_tables(sqlite3 *db, char *why, size_t whylen)
 {
-	for (size_t i = 0;
-	     i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
+	for (const struct store_object *o = store_schema; o->name; o++) {
 		sqlite3_stmt *q;
 		int rc, found;
+
+		if (strcmp(o->type, "table"))
+			continue;
 
 		rc = sqlite3_prepare_v2(db,
 					"SELECT 1 FROM sqlite_schema WHERE "
@@ -797,15 +811,14 @@ static int schema_has_tables(sqlite3 *db, char *why, size_t whylen)
 					-1, &q, NULL);
 		if (rc != SQLITE_OK)
 			return sql_why(db, rc, why, whylen);
-		sqlite3_bind_text(q, 1, required_tables[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 1, o->name, -1, SQLITE_STATIC);
 		rc = sqlite3_step(q);
 		found = rc == SQLITE_ROW;
 		sqlite3_finalize(q);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return sql_why(db, rc, why, whylen);
 		if (!found)
-			return WHY("corrupt (table '%s' is missing)",
-				   required_tables[i]),
+			return WHY("corrupt (table '%s' is missing)", o->name),
 			       -EUCLEAN;
 	}
 	return 0;
@@ -982,8 +995,8 @@ static int migrate(sqlite3 *db, const struct store_params *p, int from,
 }
 
 /* Identity of a store: application id and format version. */
-static int check_identity(sqlite3 *db, const struct store_params *p,
-			  bool fresh, int *version, char *why, size_t whylen)
+static int check_identity(sqlite3 *db, bool fresh, int *version, char *why,
+			  size_t whylen)
 {
 	int64_t appid, ver;
 	int rc;
@@ -1011,20 +1024,16 @@ static int check_identity(sqlite3 *db, const struct store_params *p,
 		return WHY("not a glassfs store (format version %" PRId64 ")",
 			   ver),
 		       -EINVAL;
-	if (ver < STORE_FORMAT_VERSION && p->readonly)
-		return WHY("format version %" PRId64 " must be upgraded to %d "
-			   "first: mount it once without -o ro",
-			   ver, STORE_FORMAT_VERSION),
-		       -EROFS;
 	*version = (int)ver;
 	return 0;
 }
 
-/* Takes the mount lock: an exclusive flock for a read-write mount, shared
- * for read-only.  SQLite uses POSIX locks, which do not conflict with
- * flock on Linux, so the sqlite3 shell can still open the store. */
+/* Takes the mount lock, @lock: LOCK_EX for a read-write mount (and for
+ * glassfs check), LOCK_SH for read-only.  SQLite uses POSIX locks, which
+ * do not conflict with flock on Linux, so the sqlite3 shell can still
+ * open the store. */
 static int take_mount_lock(struct store *s, const struct store_params *p,
-			   bool *fresh, char *why, size_t whylen)
+			   int lock, bool *fresh, char *why, size_t whylen)
 {
 	int flags = O_CLOEXEC | (p->readonly ? O_RDONLY : O_RDWR);
 	int err;
@@ -1044,7 +1053,7 @@ static int take_mount_lock(struct store *s, const struct store_params *p,
 			WHY("%s", strerror(-err));
 		return err;
 	}
-	if (flock(s->lock_fd, (p->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+	if (flock(s->lock_fd, lock | LOCK_NB)) {
 		err = -errno;
 		if (err == -EWOULDBLOCK)
 			WHY("already mounted by another glassfs process");
@@ -1259,9 +1268,14 @@ static int open_schema(struct store *s, const struct store_params *p,
 {
 	int version = 0, err;
 
-	err = check_identity(s->db, p, fresh, &version, why, whylen);
+	err = check_identity(s->db, fresh, &version, why, whylen);
 	if (err)
 		return err;
+	if (version > 0 && version < STORE_FORMAT_VERSION && p->readonly)
+		return WHY("format version %d must be upgraded to %d first: "
+			   "mount it once without -o ro",
+			   version, STORE_FORMAT_VERSION),
+		       -EROFS;
 	if (version > 0 && p->check == STORE_CHECK_QUICK) {
 		err = quick_check(s->db, why, whylen);
 		if (err)
@@ -1347,7 +1361,8 @@ int store_open(const struct store_params *p, struct store **out, char *why,
 	if (err)
 		goto out_close;
 	if (s->dir) {
-		err = take_mount_lock(s, p, &fresh, why, whylen);
+		err = take_mount_lock(s, p, p->readonly ? LOCK_SH : LOCK_EX,
+				      &fresh, why, whylen);
 		if (err)
 			goto out_close;
 		if (fresh && p->readonly) {
@@ -1390,6 +1405,63 @@ out_close:
 		s->created = false;
 	}
 	store_close(s);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening for glassfs check (store_check.c)                          */
+/* ------------------------------------------------------------------ */
+
+int store_open_check(const struct store_params *p, struct store **out,
+		     int *version, char *why, size_t whylen)
+{
+	struct store_params cp = *p;
+	struct store *s = NULL;
+	bool fresh = false;
+	int err;
+
+	why[0] = '\0';
+	*out = NULL;
+	cp.create = false;
+	err = store_alloc(&cp, &s);
+	if (!err && s->dir)
+		err = take_mount_lock(s, &cp, LOCK_EX, &fresh, why, whylen);
+	if (!err && fresh)
+		err = (WHY("empty file, not a glassfs store"), -EINVAL);
+	if (!err)
+		err = open_db(s, &cp, why, whylen);
+	if (!err)
+		err = check_identity(s->db, false, version, why, whylen);
+	if (!err)
+		err = set_pragmas(s, &cp, why, whylen);
+	if (err) {
+		if (!why[0])
+			WHY("%s", strerror(-err));
+		store_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int store_migrate(struct store *s, int from, char *why, size_t whylen)
+{
+	struct store_params p = { .path = s->path };
+
+	why[0] = '\0';
+	return migrate(s->db, &p, from, STORE_FORMAT_VERSION, why, whylen);
+}
+
+int store_prepare(struct store *s, char *why, size_t whylen)
+{
+	int err;
+
+	why[0] = '\0';
+	err = load_facts(s, why, whylen);
+	if (!err && prepare_all(s))
+		err = (WHY("%s", sqlite3_errmsg(s->db)), -EIO);
+	if (!err)
+		err = counts_load(s, why, whylen);
 	return err;
 }
 

@@ -86,7 +86,8 @@ struct store_new {
 	const char *target;	/* S_IFLNK only */
 };
 
-/* Attribute changes; times are resolved (no UTIME_NOW) by the caller. */
+/* Attribute changes.  *_NOW: the store's one "now" for this request,
+ * which is also the new ctime. */
 enum {
 	STORE_SET_MODE = 1 << 0,
 	STORE_SET_UID = 1 << 1,
@@ -95,6 +96,8 @@ enum {
 	STORE_SET_ATIME = 1 << 4,
 	STORE_SET_MTIME = 1 << 5,
 	STORE_SET_CTIME = 1 << 6,
+	STORE_SET_ATIME_NOW = 1 << 7,
+	STORE_SET_MTIME_NOW = 1 << 8,
 };
 
 struct store_setattr {

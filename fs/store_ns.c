@@ -731,8 +731,8 @@ static int do_setattr(struct store *s, uint64_t ino,
 			return -EINVAL;
 		if (sa->size > (uint64_t)GFS_MAX_FILESIZE)
 			return -EFBIG;
-		if (sa->size != r->size)
-			r->mtime = now;
+		/* Even to the same size, as ext4: truncate(2) is a write. */
+		r->mtime = now;
 		err = data_truncate(s, r, sa->size);
 		if (err)
 			return err;
@@ -743,9 +743,13 @@ static int do_setattr(struct store *s, uint64_t ino,
 		r->uid = sa->uid;
 	if (sa->valid & STORE_SET_GID)
 		r->gid = sa->gid;
-	if (sa->valid & STORE_SET_ATIME)
+	if (sa->valid & STORE_SET_ATIME_NOW)
+		r->atime = now;
+	else if (sa->valid & STORE_SET_ATIME)
 		r->atime = ts_ns(&sa->atime);
-	if (sa->valid & STORE_SET_MTIME)
+	if (sa->valid & STORE_SET_MTIME_NOW)
+		r->mtime = now;
+	else if (sa->valid & STORE_SET_MTIME)
 		r->mtime = ts_ns(&sa->mtime);
 	r->ctime = sa->valid & STORE_SET_CTIME ? ts_ns(&sa->ctime) : now;
 	return inode_save(s, r);
