@@ -59,39 +59,39 @@ enum {
 #define NUM (OUT_COL_RIGHT | OUT_COL_NUMBER)
 
 static const struct out_column cache_columns[] = {
-	[COL_FILE] = { "FILE", 0.3, OUT_COL_TRUNC,
-		       "file name; a directory's total row ends in '/'" },
-	[COL_TYPE] = { "TYPE", 5, 0,
-		       "row type: file, dir (total of a directory), total" },
-	[COL_FSTYPE] = { "FSTYPE", 6, 0,
-			 "file system type (/proc/self/mountinfo)" },
-	[COL_SIZE] = { "SIZE", 5, NUM, "file size (fstat)" },
-	[COL_PAGES] = { "PAGES", 5, NUM, "pages the size spans" },
-	[COL_RES] = { "RES", 5, NUM, "size of the cached pages" },
-	[COL_CACHED] = { "CACHED", 5, NUM,
-			 "pages in the page cache (cachestat, or mincore)" },
-	[COL_PERCENT] = { "PERCENT", 5, NUM, "CACHED as a percentage of PAGES" },
-	[COL_DIRTY] = { "DIRTY", 5, NUM, "cached pages dirty (cachestat)" },
-	[COL_WRITEBACK] = { "WRITEBACK", 5, NUM,
-			    "cached pages under writeback (cachestat)" },
-	[COL_EVICTED] = { "EVICTED", 5, NUM,
-			  "pages evicted by reclaim (cachestat shadow entries)" },
-	[COL_REC_EVICTED] = { "REC_EVICTED", 5, NUM,
-			      "of those, evicted recently (cachestat)" },
-	[COL_MAPPED] = { "MAPPED", 5, NUM,
-			 "pages mapped by some process (/proc/PID/pagemap)" },
-	[COL_MAPPED_DIRTY] = { "MAPPED_DIRTY", 5, NUM,
-			       "mapped pages flagged dirty (/proc/kpageflags)" },
-	[COL_MAPPED_WB] = { "MAPPED_WB", 5, NUM,
-			    "mapped pages under writeback (/proc/kpageflags)" },
-	[COL_SOURCE] = { "SOURCE", 8, 0,
-			 "cachestat, mincore, pagemap, or why nothing: denied, "
-			 "nomap" },
-	[COL_FLUSHED] = { "FLUSHED", 5, NUM,
-			  "dirty pages written back by this inspection's "
-			  "close (FUSE)" },
-	[COL_MAP] = { "MAP", 0.2, 0,
-		      "residency map (--map): cells of pages, see fsinspect(1)" },
+	[COL_FILE] = {"FILE", 0.3, OUT_COL_TRUNC,
+		      "file name; a directory's total row ends in '/'"},
+	[COL_TYPE] = {"TYPE", 5, 0,
+		      "row type: file, dir (total of a directory), total"},
+	[COL_FSTYPE] = {"FSTYPE", 6, 0,
+			"file system type (/proc/self/mountinfo)"},
+	[COL_SIZE] = {"SIZE", 5, NUM, "file size (fstat)"},
+	[COL_PAGES] = {"PAGES", 5, NUM, "pages the size spans"},
+	[COL_RES] = {"RES", 5, NUM, "size of the cached pages"},
+	[COL_CACHED] = {"CACHED", 5, NUM,
+			"pages in the page cache (cachestat, or mincore)"},
+	[COL_PERCENT] = {"PERCENT", 5, NUM, "CACHED as a percentage of PAGES"},
+	[COL_DIRTY] = {"DIRTY", 5, NUM, "cached pages dirty (cachestat)"},
+	[COL_WRITEBACK] = {"WRITEBACK", 5, NUM,
+			   "cached pages under writeback (cachestat)"},
+	[COL_EVICTED] = {"EVICTED", 5, NUM,
+			 "pages evicted by reclaim (cachestat shadow entries)"},
+	[COL_REC_EVICTED] = {"REC_EVICTED", 5, NUM,
+			     "of those, evicted recently (cachestat)"},
+	[COL_MAPPED] = {"MAPPED", 5, NUM,
+			"pages mapped by some process (/proc/PID/pagemap)"},
+	[COL_MAPPED_DIRTY] = {"MAPPED_DIRTY", 5, NUM,
+			      "mapped pages flagged dirty (/proc/kpageflags)"},
+	[COL_MAPPED_WB] = {"MAPPED_WB", 5, NUM,
+			   "mapped pages under writeback (/proc/kpageflags)"},
+	[COL_SOURCE] = {"SOURCE", 8, 0,
+			"cachestat, mincore, pagemap, or why nothing: denied, "
+			"nomap"},
+	[COL_FLUSHED] = {"FLUSHED", 5, NUM,
+			 "dirty pages written back by this inspection's "
+			 "close (FUSE)"},
+	[COL_MAP] = {"MAP", 0.2, 0,
+		     "residency map (--map): cells of pages, see fsinspect(1)"},
 };
 
 static const struct out_spec cache_spec = {
@@ -114,11 +114,10 @@ static const struct out_spec cache_noopen_spec = {
 #define MAP_MAX_WIDTH 4096
 
 struct cache_opts {
-	const char *columns;
-	unsigned out_flags;
+	struct out_opts out;
 	unsigned map_width; /* 0: no map */
-	double interval; /* > 0: --watch */
-	unsigned count; /* rounds; 0: until interrupted */
+	double interval;    /* > 0: --watch */
+	unsigned count;	    /* rounds; 0: until interrupted */
 	bool no_open;
 };
 
@@ -128,7 +127,7 @@ struct cfile {
 	int fd; /* -1 when not open */
 	struct stat st;
 	bool fuse;
-	bool failed; /* could not be opened: no row */
+	bool failed;	 /* could not be opened: no row */
 	uint8_t *mapped; /* PM_PG_* per page, with a /proc scan */
 	uint64_t npages; /* of @mapped */
 };
@@ -154,8 +153,8 @@ struct cache_run {
 	struct out out;
 	struct walk_list wl;
 	struct cfile *files; /* indexed like wl.v */
-	bool scan; /* a MAPPED column or --no-open: scan /proc */
-	int top_items; /* PATHs that gave rows: >1 prints a grand total */
+	bool scan;	     /* a MAPPED column or --no-open: scan /proc */
+	int top_items;	     /* PATHs that gave rows: >1 prints a grand total */
 	int status;
 	/* for this round's notes */
 	unsigned flushed_files, denied_files;
@@ -175,13 +174,10 @@ static void usage(void)
 	      " fsinspect cache [options] PATH...\n"
 	      "\nShow what the page cache holds of each file: cached, dirty,\n"
 	      "writeback and evicted pages.  Directories are walked.\n"
-	      "\nOptions:\n"
-	      " -J, --json             use JSON output format\n"
-	      " -o, --output LIST      output columns (+LIST to append)\n"
-	      " -b, --bytes            print sizes in bytes\n"
-	      " -n, --noheadings       do not print headings\n"
-	      "     --raw              use raw output format\n"
-	      " -m, --map[=WIDTH]      add a residency map of WIDTH cells "
+	      "\nOptions:\n",
+	      f);
+	fputs(out_options_help, f);
+	fputs(" -m, --map[=WIDTH]      add a residency map of WIDTH cells "
 	      "(40)\n"
 	      " -r, --recursive        walk directories (always done)\n"
 	      " -w, --watch SECONDS    keep the files open, measure every "
@@ -200,45 +196,28 @@ static void usage(void)
 
 static void parse_options(int argc, char **argv, struct cache_opts *o)
 {
-	enum { OPT_RAW = 256, OPT_NO_OPEN };
+	enum { OPT_NO_OPEN = OUT_OPT_RAW + 1 };
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "map", optional_argument, NULL, 'm' },
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "watch", required_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "no-open", no_argument, NULL, OPT_NO_OPEN },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		OUT_LONGOPTS,
+		{"map", optional_argument, NULL, 'm'},
+		{"recursive", no_argument, NULL, 'r'},
+		{"watch", required_argument, NULL, 'w'},
+		{"interval", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'c'},
+		{"no-open", no_argument, NULL, OPT_NO_OPEN},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "Jo:bnm::rw:i:c:hV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "m::rw:i:c:hV",
+				longopts, NULL)) != -1) {
+		if (out_option(c, optarg, &o->out))
+			continue;
 		switch (c) {
-		case 'J':
-			o->out_flags |= OUT_JSON;
-			break;
-		case 'o':
-			o->columns = optarg;
-			break;
-		case 'b':
-			o->out_flags |= OUT_BYTES;
-			break;
-		case 'n':
-			o->out_flags |= OUT_NOHEADINGS;
-			break;
-		case OPT_RAW:
-			o->out_flags |= OUT_RAW;
-			break;
 		case 'm':
 			o->map_width = MAP_DEFAULT_WIDTH;
 			if (optarg && fsi_parse_uint(optarg, 1, MAP_MAX_WIDTH,
@@ -362,8 +341,8 @@ static char *map_from_fd(const struct cache_run *r, const struct cfile *f,
 }
 
 /* Counts of PM_PG_* @bit among pages [first, first + n) of @f. */
-static uint64_t count_mapped(const struct cfile *f, uint64_t first,
-			     uint64_t n, unsigned bit)
+static uint64_t count_mapped(const struct cfile *f, uint64_t first, uint64_t n,
+			     unsigned bit)
 {
 	uint64_t i, c = 0;
 
@@ -481,8 +460,9 @@ static void reset_mapped(struct cache_run *r)
 		if (r->wl.v[i].kind != WALK_FILE || f->failed)
 			continue;
 		/* The size we know now; pages mapped past it are ignored. */
-		f->npages = fsi_pages((uint64_t)(f->fd >= 0 ? f->st.st_size
-							     : f->we->st.st_size));
+		f->npages =
+			fsi_pages((uint64_t)(f->fd >= 0 ? f->st.st_size
+							: f->we->st.st_size));
 		f->mapped = fsi_xcalloc(f->npages ? f->npages : 1, 1);
 	}
 }
@@ -523,7 +503,7 @@ static void scan_mapped(struct cache_run *r)
 static char *cache_cell(const struct out *o, int id, const void *data)
 {
 	const struct crow *w = data;
-	static const char *const types[] = { "file", "dir", "total" };
+	static const char *const types[] = {"file", "dir", "total"};
 
 	switch (id) {
 	case COL_FILE:
@@ -600,11 +580,10 @@ static void note_file(struct cache_run *r, const struct crow *w)
 	fsi_add(&r->flushed_pages, w->flushed);
 }
 
-static void emit_notes(struct cache_run *r, bool last)
+static void emit_notes(struct cache_run *r)
 {
-	const char *when = r->opt.interval > 0
-				   ? "at the end of this session"
-				   : "after measuring";
+	const char *when = r->opt.interval > 0 ? "at the end of this session"
+					       : "after measuring";
 	struct out *o = &r->out;
 
 	if (r->flushed_files == 1 && r->flushed_pages != FSI_UNKNOWN)
@@ -635,7 +614,6 @@ static void emit_notes(struct cache_run *r, bool last)
 	if (r->saw_mincore)
 		out_note(o, "cachestat(2) is not available: mincore(2) counts "
 			    "cached pages only");
-	(void)last;
 }
 
 /* The per-directory totals stack of one round. */
@@ -663,8 +641,7 @@ static void end_dir(struct cache_run *r, struct totals *t)
 	free((char *)d->name);
 }
 
-static void do_file(struct cache_run *r, size_t i, bool last,
-		    struct totals *t)
+static void do_file(struct cache_run *r, size_t i, bool last, struct totals *t)
 {
 	struct crow w;
 
@@ -703,7 +680,7 @@ static int cache_round(struct cache_run *r, bool last)
 	if (r->top_items > 1)
 		out_row(&r->out, cache_cell, &t.v[0]);
 	free(t.v);
-	emit_notes(r, last);
+	emit_notes(r);
 	rc = out_print(&r->out);
 	if (rc)
 		warnx("cannot write the output: %s", strerror(-rc));
@@ -756,6 +733,7 @@ static int watch(struct cache_run *r)
 {
 	unsigned n;
 	size_t i;
+	int rc = 0;
 
 	catch_signals();
 	if (!r->opt.no_open) {
@@ -767,13 +745,17 @@ static int watch(struct cache_run *r)
 	for (n = 1;; n++) {
 		bool last = stop_requested || n == r->opt.count;
 
-		if (cache_round(r, last) || last)
+		if (cache_round(r, last)) {
+			rc = -EIO;
+			break;
+		}
+		if (last)
 			break;
 		sleep_interval(r->opt.interval);
 	}
 	for (i = 0; i < r->wl.n; i++)
 		close_file(&r->files[i]);
-	return 0;
+	return rc;
 }
 
 static int count_top_items(const struct walk_list *wl)
@@ -798,11 +780,11 @@ static void setup_output(struct cache_run *r)
 	int i;
 
 	if (out_init(&r->out, o->no_open ? &cache_noopen_spec : &cache_spec,
-		     o->columns, o->out_flags))
+		     &o->out))
 		fsi_usage_hint("cache");
 	if (o->map_width)
 		out_require(&r->out, COL_MAP, COL_FILE);
-	if (o->out_flags & OUT_JSON) {
+	if (o->out.flags & OUT_JSON) {
 		/* A JSON consumer gets the observer effect whatever -o is. */
 		out_require(&r->out, COL_TYPE, -1);
 		out_require(&r->out, COL_FLUSHED, -1);
@@ -835,11 +817,8 @@ int cmd_cache(int argc, char **argv)
 		r.files[i].we = &r.wl.v[i];
 		r.files[i].fd = -1;
 	}
-	if (r.opt.interval > 0) {
-		watch(&r);
-	} else if (cache_round(&r, true)) {
+	if (r.opt.interval > 0 ? watch(&r) : cache_round(&r, true))
 		r.status = FSI_EXIT_FATAL;
-	}
 	for (i = 0; i < r.wl.n; i++)
 		free(r.files[i].mapped);
 	free(r.files);

@@ -42,25 +42,25 @@ enum {
 #define NUM (OUT_COL_RIGHT | OUT_COL_NUMBER)
 
 static const struct out_column act_columns[] = {
-	[COL_FILE] = { "FILE", 0.3, OUT_COL_TRUNC, "file name" },
-	[COL_FSTYPE] = { "FSTYPE", 6, 0,
-			 "file system type (/proc/self/mountinfo)" },
-	[COL_SIZE] = { "SIZE", 5, NUM, "file size (fstat)" },
-	[COL_PAGES] = { "PAGES", 5, NUM, "pages the size spans" },
-	[COL_CACHED_BEFORE] = { "CACHED_BEFORE", 5, NUM,
-				"cached pages before (cachestat)" },
-	[COL_CACHED_AFTER] = { "CACHED_AFTER", 5, NUM,
-			       "cached pages after (cachestat)" },
-	[COL_DIRTY_BEFORE] = { "DIRTY_BEFORE", 5, NUM,
-			       "dirty pages before (cachestat)" },
-	[COL_DIRTY_AFTER] = { "DIRTY_AFTER", 5, NUM,
-			      "dirty pages after (cachestat)" },
-	[COL_WB_AFTER] = { "WRITEBACK_AFTER", 5, NUM,
-			   "pages under writeback after (cachestat)" },
-	[COL_FLUSHED] = { "FLUSHED", 5, NUM,
-			  "dirty pages written back by this inspection's "
-			  "close (FUSE)" },
-	[COL_READ] = { "READ", 5, NUM, "bytes read to load the file" },
+	[COL_FILE] = {"FILE", 0.3, OUT_COL_TRUNC, "file name"},
+	[COL_FSTYPE] = {"FSTYPE", 6, 0,
+			"file system type (/proc/self/mountinfo)"},
+	[COL_SIZE] = {"SIZE", 5, NUM, "file size (fstat)"},
+	[COL_PAGES] = {"PAGES", 5, NUM, "pages the size spans"},
+	[COL_CACHED_BEFORE] = {"CACHED_BEFORE", 5, NUM,
+			       "cached pages before (cachestat)"},
+	[COL_CACHED_AFTER] = {"CACHED_AFTER", 5, NUM,
+			      "cached pages after (cachestat)"},
+	[COL_DIRTY_BEFORE] = {"DIRTY_BEFORE", 5, NUM,
+			      "dirty pages before (cachestat)"},
+	[COL_DIRTY_AFTER] = {"DIRTY_AFTER", 5, NUM,
+			     "dirty pages after (cachestat)"},
+	[COL_WB_AFTER] = {"WRITEBACK_AFTER", 5, NUM,
+			  "pages under writeback after (cachestat)"},
+	[COL_FLUSHED] = {"FLUSHED", 5, NUM,
+			 "dirty pages written back by this inspection's "
+			 "close (FUSE)"},
+	[COL_READ] = {"READ", 5, NUM, "bytes read to load the file"},
 };
 
 static const struct out_spec evict_spec = {
@@ -141,19 +141,18 @@ static int do_load(int fd, bool sync, struct act_row *row)
 }
 
 static const struct action actions[] = {
-	{ "evict", &evict_spec,
-	  "Drop the clean cached pages of each file (POSIX_FADV_DONTNEED)\n"
-	  "and show the page cache before and after.",
-	  do_evict },
-	{ "load", &load_spec,
-	  "Read each file into the page cache (read it all) and show the\n"
-	  "page cache before and after.",
-	  do_load },
+	{"evict", &evict_spec,
+	 "Drop the clean cached pages of each file (POSIX_FADV_DONTNEED)\n"
+	 "and show the page cache before and after.",
+	 do_evict},
+	{"load", &load_spec,
+	 "Read each file into the page cache (read it all) and show the\n"
+	 "page cache before and after.",
+	 do_load},
 };
 
 struct act_opts {
-	const char *columns;
-	unsigned out_flags;
+	struct out_opts out;
 	bool sync;
 };
 
@@ -161,16 +160,12 @@ static void usage(const struct action *a)
 {
 	FILE *f = stdout;
 
-	fprintf(f, "\nUsage:\n fsinspect %s [options] PATH...\n\n%s\n",
-		a->name, a->summary);
+	fprintf(f, "\nUsage:\n fsinspect %s [options] PATH...\n\n%s\n", a->name,
+		a->summary);
 	fputs("Directories are walked.\n"
-	      "\nOptions:\n"
-	      " -J, --json             use JSON output format\n"
-	      " -o, --output LIST      output columns (+LIST to append)\n"
-	      " -b, --bytes            print sizes in bytes\n"
-	      " -n, --noheadings       do not print headings\n"
-	      "     --raw              use raw output format\n",
+	      "\nOptions:\n",
 	      f);
+	fputs(out_options_help, f);
 	if (a->act == do_evict)
 		fputs(" -s, --sync             write dirty pages back first "
 		      "(fdatasync)\n",
@@ -186,40 +181,22 @@ static void usage(const struct action *a)
 static void parse_options(const struct action *a, int argc, char **argv,
 			  struct act_opts *o)
 {
-	enum { OPT_RAW = 256 };
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "sync", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		OUT_LONGOPTS,
+		{"sync", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "Jo:bnshV", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "shV", longopts,
+				NULL)) != -1) {
+		if (out_option(c, optarg, &o->out))
+			continue;
 		switch (c) {
-		case 'J':
-			o->out_flags |= OUT_JSON;
-			break;
-		case 'o':
-			o->columns = optarg;
-			break;
-		case 'b':
-			o->out_flags |= OUT_BYTES;
-			break;
-		case 'n':
-			o->out_flags |= OUT_NOHEADINGS;
-			break;
-		case OPT_RAW:
-			o->out_flags |= OUT_RAW;
-			break;
 		case 's':
 			if (a->act != do_evict)
 				fsi_usage_hint(a->name);
@@ -326,9 +303,9 @@ static int run_action(const struct action *a, int argc, char **argv)
 	size_t i;
 
 	parse_options(a, argc, argv, &o);
-	if (out_init(&out, a->spec, o.columns, o.out_flags))
+	if (out_init(&out, a->spec, &o.out))
 		fsi_usage_hint(a->name);
-	if (o.out_flags & OUT_JSON)
+	if (o.out.flags & OUT_JSON)
 		out_require(&out, COL_FLUSHED, -1);
 	if (walk_paths(argv + optind, argc - optind, &wl))
 		status = FSI_EXIT_PARTIAL;

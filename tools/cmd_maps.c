@@ -48,45 +48,44 @@ enum {
 #define NUM (OUT_COL_RIGHT | OUT_COL_NUMBER)
 
 static const struct out_column maps_columns[] = {
-	[COL_PID] = { "PID", 5, NUM, "process ID" },
-	[COL_COMMAND] = { "COMMAND", 0.1, OUT_COL_TRUNC,
-			  "command name (/proc/PID/comm)" },
-	[COL_FILE] = { "FILE", 0.3, OUT_COL_TRUNC, "file name as given" },
-	[COL_ADDRESS] = { "ADDRESS", 25, 0,
-			  "start-end virtual addresses (/proc/PID/maps)" },
-	[COL_OFFSET] = { "OFFSET", 5, NUM,
-			 "file offset of the start, in bytes" },
-	[COL_PERMS] = { "PERMS", 4, 0,
-			"protection and sharing: rwx, then s or p" },
-	[COL_SHARING] = { "SHARING", 7, 0,
-			  "shared (MAP_SHARED) or private (MAP_PRIVATE)" },
-	[COL_SIZE] = { "SIZE", 5, NUM, "length of the mapping" },
-	[COL_RSS] = { "RSS", 5, NUM, "resident (smaps Rss)" },
-	[COL_PSS] = { "PSS", 5, NUM, "proportional share (smaps Pss)" },
-	[COL_DIRTY] = { "DIRTY", 5, NUM,
-			"dirty resident (smaps Private_Dirty + Shared_Dirty)" },
-	[COL_EXCL_DIRTY] = { "EXCL_DIRTY", 5, NUM,
-			     "dirty, mapped by this process only (smaps "
-			     "Private_Dirty: mapcount 1, not MAP_PRIVATE)" },
-	[COL_SHARED_DIRTY] = { "SHARED_DIRTY", 5, NUM,
-			       "dirty, mapped by other processes too (smaps "
-			       "Shared_Dirty)" },
-	[COL_SWAP] = { "SWAP", 5, NUM,
-		       "swapped out private copies (smaps Swap)" },
-	[COL_PG_PRESENT] = { "PG_PRESENT", 5, NUM,
-			     "pages in the page table (/proc/PID/pagemap)" },
-	[COL_PG_COW] = { "PG_COW", 5, NUM,
-			 "present pages that are private anonymous copies, "
-			 "not the file's (pagemap)" },
-	[COL_PG_DIRTY] = { "PG_DIRTY", 5, NUM,
-			   "present pages flagged dirty (kpageflags, root)" },
-	[COL_PG_WB] = { "PG_WB", 5, NUM,
-			"present pages under writeback (kpageflags, root)" },
-	[COL_PG_REF] = { "PG_REF", 5, NUM,
-			 "present pages flagged referenced (kpageflags, root)" },
-	[COL_PG_MAPMAX] = { "PG_MAPMAX", 5, NUM,
-			    "largest number of mappings of a present page "
-			    "(kpagecount, root)" },
+	[COL_PID] = {"PID", 5, NUM, "process ID"},
+	[COL_COMMAND] = {"COMMAND", 0.1, OUT_COL_TRUNC,
+			 "command name (/proc/PID/comm)"},
+	[COL_FILE] = {"FILE", 0.3, OUT_COL_TRUNC, "file name as given"},
+	[COL_ADDRESS] = {"ADDRESS", 25, 0,
+			 "start-end virtual addresses (/proc/PID/maps)"},
+	[COL_OFFSET] = {"OFFSET", 5, NUM, "file offset of the start, in bytes"},
+	[COL_PERMS] = {"PERMS", 4, 0,
+		       "protection and sharing: rwx, then s or p"},
+	[COL_SHARING] = {"SHARING", 7, 0,
+			 "shared (MAP_SHARED) or private (MAP_PRIVATE)"},
+	[COL_SIZE] = {"SIZE", 5, NUM, "length of the mapping"},
+	[COL_RSS] = {"RSS", 5, NUM, "resident (smaps Rss)"},
+	[COL_PSS] = {"PSS", 5, NUM, "proportional share (smaps Pss)"},
+	[COL_DIRTY] = {"DIRTY", 5, NUM,
+		       "dirty resident (smaps Private_Dirty + Shared_Dirty)"},
+	[COL_EXCL_DIRTY] = {"EXCL_DIRTY", 5, NUM,
+			    "dirty, mapped by this process only (smaps "
+			    "Private_Dirty: mapcount 1, not MAP_PRIVATE)"},
+	[COL_SHARED_DIRTY] = {"SHARED_DIRTY", 5, NUM,
+			      "dirty, mapped by other processes too (smaps "
+			      "Shared_Dirty)"},
+	[COL_SWAP] = {"SWAP", 5, NUM,
+		      "swapped out private copies (smaps Swap)"},
+	[COL_PG_PRESENT] = {"PG_PRESENT", 5, NUM,
+			    "pages in the page table (/proc/PID/pagemap)"},
+	[COL_PG_COW] = {"PG_COW", 5, NUM,
+			"present pages that are private anonymous copies, "
+			"not the file's (pagemap)"},
+	[COL_PG_DIRTY] = {"PG_DIRTY", 5, NUM,
+			  "present pages flagged dirty (kpageflags, root)"},
+	[COL_PG_WB] = {"PG_WB", 5, NUM,
+		       "present pages under writeback (kpageflags, root)"},
+	[COL_PG_REF] = {"PG_REF", 5, NUM,
+			"present pages flagged referenced (kpageflags, root)"},
+	[COL_PG_MAPMAX] = {"PG_MAPMAX", 5, NUM,
+			   "largest number of mappings of a present page "
+			   "(kpagecount, root)"},
 };
 
 static const struct out_spec maps_spec = {
@@ -108,16 +107,16 @@ enum {
 };
 
 static const struct out_column open_columns[] = {
-	[OCOL_PID] = { "PID", 5, NUM, "process ID" },
-	[OCOL_COMMAND] = { "COMMAND", 0.1, OUT_COL_TRUNC,
-			   "command name (/proc/PID/comm)" },
-	[OCOL_FD] = { "FD", 3, NUM, "descriptor number (/proc/PID/fd)" },
-	[OCOL_MODE] = { "MODE", 2, 0,
-			"r, w or rw: how it was opened (/proc/PID/fdinfo)" },
-	[OCOL_FLAGS] = { "FLAGS", 7, 0,
-			 "open flags in octal (/proc/PID/fdinfo)" },
-	[OCOL_POS] = { "POS", 5, NUM, "file position (/proc/PID/fdinfo)" },
-	[OCOL_FILE] = { "FILE", 0.3, OUT_COL_TRUNC, "file name as given" },
+	[OCOL_PID] = {"PID", 5, NUM, "process ID"},
+	[OCOL_COMMAND] = {"COMMAND", 0.1, OUT_COL_TRUNC,
+			  "command name (/proc/PID/comm)"},
+	[OCOL_FD] = {"FD", 3, NUM, "descriptor number (/proc/PID/fd)"},
+	[OCOL_MODE] = {"MODE", 2, 0,
+		       "r, w or rw: how it was opened (/proc/PID/fdinfo)"},
+	[OCOL_FLAGS] = {"FLAGS", 7, 0,
+			"open flags in octal (/proc/PID/fdinfo)"},
+	[OCOL_POS] = {"POS", 5, NUM, "file position (/proc/PID/fdinfo)"},
+	[OCOL_FILE] = {"FILE", 0.3, OUT_COL_TRUNC, "file name as given"},
 };
 
 static const struct out_spec open_spec = {
@@ -128,8 +127,7 @@ static const struct out_spec open_spec = {
 };
 
 struct maps_opts {
-	const char *columns;
-	unsigned out_flags;
+	struct out_opts out;
 	bool open_view;
 };
 
@@ -149,13 +147,10 @@ static void usage(void)
 	      "\nShow which processes map each file, and what their mappings\n"
 	      "hold; with --open, which processes hold it open.  The files\n"
 	      "are not opened.  Directories are walked.\n"
-	      "\nOptions:\n"
-	      " -J, --json             use JSON output format\n"
-	      " -o, --output LIST      output columns (+LIST to append)\n"
-	      " -b, --bytes            print sizes in bytes\n"
-	      " -n, --noheadings       do not print headings\n"
-	      "     --raw              use raw output format\n"
-	      " -O, --open             list open descriptors, not mappings\n"
+	      "\nOptions:\n",
+	      f);
+	fputs(out_options_help, f);
+	fputs(" -O, --open             list open descriptors, not mappings\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n",
 	      f);
@@ -168,40 +163,22 @@ static void usage(void)
 
 static void parse_options(int argc, char **argv, struct maps_opts *o)
 {
-	enum { OPT_RAW = 256 };
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "bytes", no_argument, NULL, 'b' },
-		{ "noheadings", no_argument, NULL, 'n' },
-		{ "raw", no_argument, NULL, OPT_RAW },
-		{ "open", no_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		OUT_LONGOPTS,
+		{"open", no_argument, NULL, 'O'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "Jo:bnOhV", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "OhV", longopts,
+				NULL)) != -1) {
+		if (out_option(c, optarg, &o->out))
+			continue;
 		switch (c) {
-		case 'J':
-			o->out_flags |= OUT_JSON;
-			break;
-		case 'o':
-			o->columns = optarg;
-			break;
-		case 'b':
-			o->out_flags |= OUT_BYTES;
-			break;
-		case 'n':
-			o->out_flags |= OUT_NOHEADINGS;
-			break;
-		case OPT_RAW:
-			o->out_flags |= OUT_RAW;
-			break;
 		case 'O':
 			o->open_view = true;
 			break;
@@ -338,7 +315,7 @@ static int cmp_openfd(const void *a, const void *b)
 static void print_rows(struct out *out, const struct walk_list *wl,
 		       const struct pm_scan *s, bool open_view)
 {
-	struct maps_row w = { NULL, NULL, NULL };
+	struct maps_row w = {NULL, NULL, NULL};
 	size_t i;
 
 	if (open_view) {
@@ -356,8 +333,7 @@ static void print_rows(struct out *out, const struct walk_list *wl,
 	}
 }
 
-static int scan(const struct walk_list *wl, bool open_view,
-		struct pm_scan *s)
+static int scan(const struct walk_list *wl, bool open_view, struct pm_scan *s)
 {
 	struct pm_target *t = fsi_xcalloc(wl->n + 1, sizeof(*t));
 	size_t i, nt = 0;
@@ -396,8 +372,7 @@ int cmd_maps(int argc, char **argv)
 	int status = FSI_EXIT_OK;
 
 	parse_options(argc, argv, &o);
-	if (out_init(&out, o.open_view ? &open_spec : &maps_spec, o.columns,
-		     o.out_flags))
+	if (out_init(&out, o.open_view ? &open_spec : &maps_spec, &o.out))
 		fsi_usage_hint("maps");
 	if (walk_paths(argv + optind, argc - optind, &wl))
 		status = FSI_EXIT_PARTIAL;

@@ -27,10 +27,10 @@
 uint64_t fsi_page_size;
 
 static const struct fsi_cmd fsi_cmds[] = {
-	{ "cache", cmd_cache, "page cache state of files" },
-	{ "maps", cmd_maps, "processes mapping (or holding open) files" },
-	{ "evict", cmd_evict, "drop files' clean pages from the page cache" },
-	{ "load", cmd_load, "read files into the page cache" },
+	{"cache", cmd_cache, "page cache state of files"},
+	{"maps", cmd_maps, "processes mapping (or holding open) files"},
+	{"evict", cmd_evict, "drop files' clean pages from the page cache"},
+	{"load", cmd_load, "read files into the page cache"},
 };
 
 #define NCMDS (sizeof(fsi_cmds) / sizeof(fsi_cmds[0]))
@@ -38,12 +38,11 @@ static const struct fsi_cmd fsi_cmds[] = {
 void fsi_usage_hint(const char *cmd)
 {
 	if (cmd)
-		fprintf(stderr, "Try 'fsinspect %s --help' for more "
-				"information.\n",
+		fprintf(stderr,
+			"Try 'fsinspect %s --help' for more information.\n",
 			cmd);
 	else
-		fputs("Try 'fsinspect --help' for more information.\n",
-		      stderr);
+		fputs("Try 'fsinspect --help' for more information.\n", stderr);
 	exit(FSI_EXIT_USAGE);
 }
 
@@ -106,8 +105,7 @@ int fsi_parse_seconds(const char *arg, double *out)
 	return 0;
 }
 
-int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
-		   unsigned *out)
+int fsi_parse_uint(const char *arg, unsigned min, unsigned max, unsigned *out)
 {
 	unsigned long v;
 	char *end;
@@ -124,14 +122,12 @@ int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
 	return 0;
 }
 
-int fsi_stat_cached(int dirfd, const char *path, int flags,
-		    struct stat *st)
+int fsi_stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 {
 	struct statx sx;
 
 	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC,
-		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_UID |
-			  STATX_SIZE,
+		  STATX_TYPE | STATX_MODE | STATX_INO | STATX_UID | STATX_SIZE,
 		  &sx) < 0)
 		return -errno;
 	memset(st, 0, sizeof(*st));
@@ -182,9 +178,9 @@ static const struct fsi_cmd *find_cmd(const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	const struct fsi_cmd *cmd;
 	long ps;

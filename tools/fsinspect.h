@@ -58,15 +58,13 @@ void fsi_print_version(void) __attribute__((noreturn));
 void *fsi_xcalloc(size_t n, size_t size);
 void *fsi_xrealloc(void *p, size_t n, size_t size);
 char *fsi_xstrdup(const char *s);
-char *fsi_xasprintf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+char *fsi_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Parse a non-negative number of seconds ("0.5"); 0 or -EINVAL. */
 int fsi_parse_seconds(const char *arg, double *out);
 
 /* Parse an unsigned integer in [min, max]; 0 or -EINVAL/-ERANGE. */
-int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
-		   unsigned *out);
+int fsi_parse_uint(const char *arg, unsigned min, unsigned max, unsigned *out);
 
 /*
  * statx(2) with AT_STATX_DONT_SYNC into the struct stat fields fsinspect
@@ -74,8 +72,7 @@ int fsi_parse_uint(const char *arg, unsigned min, unsigned max,
  * has, without a GETATTR (which a stopped daemon would never answer).
  * 0 or -errno.
  */
-int fsi_stat_cached(int dirfd, const char *path, int flags,
-		    struct stat *st);
+int fsi_stat_cached(int dirfd, const char *path, int flags, struct stat *st);
 int fsi_fstat_cached(int fd, struct stat *st);
 
 /* Pages needed to hold @bytes. */

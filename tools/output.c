@@ -96,16 +96,46 @@ static bool locale_is_utf8(void)
 	return cs && !strcasecmp(cs, "UTF-8");
 }
 
-int out_init(struct out *o, const struct out_spec *spec, const char *list,
-	     unsigned flags)
+const char out_options_help[] =
+	" -J, --json             use JSON output format\n"
+	" -o, --output LIST      output columns (+LIST to append)\n"
+	" -b, --bytes            print sizes in bytes\n"
+	" -n, --noheadings       do not print headings\n"
+	"     --raw              use raw output format\n";
+
+bool out_option(int c, const char *arg, struct out_opts *oo)
 {
+	switch (c) {
+	case 'J':
+		oo->flags |= OUT_JSON;
+		return true;
+	case 'o':
+		oo->columns = arg;
+		return true;
+	case 'b':
+		oo->flags |= OUT_BYTES;
+		return true;
+	case 'n':
+		oo->flags |= OUT_NOHEADINGS;
+		return true;
+	case OUT_OPT_RAW:
+		oo->flags |= OUT_RAW;
+		return true;
+	}
+	return false;
+}
+
+int out_init(struct out *o, const struct out_spec *spec,
+	     const struct out_opts *oo)
+{
+	const char *list = oo->columns;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->spec = spec;
-	o->flags = flags;
-	if (flags & OUT_JSON)
-		o->flags |= OUT_BYTES;
+	o->flags = oo->flags;
+	if (o->flags & OUT_JSON) /* JSON wins over --raw and -n */
+		o->flags = (o->flags | OUT_BYTES) & ~(OUT_RAW | OUT_NOHEADINGS);
 	if (!locale_is_utf8())
 		o->flags |= OUT_ASCII;
 	if (!list || *list == '+') {

@@ -17,15 +17,15 @@
 
 /* struct out_column.flags */
 enum {
-	OUT_COL_RIGHT = 1 << 0, /* numbers: align right */
-	OUT_COL_TRUNC = 1 << 1, /* may be truncated to fit the terminal */
+	OUT_COL_RIGHT = 1 << 0,	 /* numbers: align right */
+	OUT_COL_TRUNC = 1 << 1,	 /* may be truncated to fit the terminal */
 	OUT_COL_NUMBER = 1 << 2, /* JSON number (null when unknown) */
-	OUT_COL_BOOL = 1 << 3, /* JSON true/false */
+	OUT_COL_BOOL = 1 << 3,	 /* JSON true/false */
 };
 
 struct out_column {
 	const char *name; /* -o name, header; lowercased as JSON key */
-	double whint; /* width hint: < 1 a fraction of the terminal */
+	double whint;	  /* width hint: < 1 a fraction of the terminal */
 	unsigned flags;
 	const char *help; /* one line for --help: meaning and source */
 };
@@ -40,12 +40,35 @@ struct out_spec {
 
 /* struct out.flags: the common output options */
 enum {
-	OUT_JSON = 1 << 0, /* --json: implies OUT_BYTES */
-	OUT_RAW = 1 << 1, /* --raw */
+	OUT_JSON = 1 << 0,	 /* --json: implies OUT_BYTES */
+	OUT_RAW = 1 << 1,	 /* --raw */
 	OUT_NOHEADINGS = 1 << 2, /* -n, --noheadings */
-	OUT_BYTES = 1 << 3, /* -b, --bytes: sizes in bytes */
-	OUT_ASCII = 1 << 4, /* no UTF-8 in this locale (set by out_init) */
+	OUT_BYTES = 1 << 3,	 /* -b, --bytes: sizes in bytes */
+	OUT_ASCII = 1 << 4,	 /* no UTF-8 in this locale (set by out_init) */
 };
+
+/* The output options every subcommand takes: -J -o -b -n --raw. */
+struct out_opts {
+	const char *columns; /* -o */
+	unsigned flags;	     /* OUT_JSON, OUT_RAW, ... */
+};
+
+#define OUT_OPT_RAW 0x100 /* getopt_long value of --raw */
+#define OUT_SHORTOPTS "Jo:bn"
+/* clang-format off */
+#define OUT_LONGOPTS					\
+	{"json", no_argument, NULL, 'J'},		\
+	{"output", required_argument, NULL, 'o'},	\
+	{"bytes", no_argument, NULL, 'b'},		\
+	{"noheadings", no_argument, NULL, 'n'},		\
+	{"raw", no_argument, NULL, OUT_OPT_RAW}
+/* clang-format on */
+
+/* If getopt's @c is an output option, record it and return true. */
+bool out_option(int c, const char *arg, struct out_opts *oo);
+
+/* The --help lines of the output options. */
+extern const char out_options_help[];
 
 #define OUT_MAX_COLUMNS 64
 
@@ -55,18 +78,18 @@ struct out {
 	int nids;
 	unsigned flags;
 	unsigned printed; /* tables printed so far */
-	char **notes; /* footnotes of the table being built */
+	char **notes;	  /* footnotes of the table being built */
 	int nnotes;
 	struct libscols_table *tb;
 };
 
 /*
- * Select columns from @list ("A,B", or "+A,B" to append to the defaults;
- * NULL for the defaults) and create the table.  Returns 0, or -EINVAL
- * after a message naming the unknown column.
+ * Select the columns of @oo->columns ("A,B", or "+A,B" to append to the
+ * defaults; NULL for the defaults).  Returns 0, or -EINVAL after a
+ * message naming the unknown column.
  */
-int out_init(struct out *o, const struct out_spec *spec, const char *list,
-	     unsigned flags);
+int out_init(struct out *o, const struct out_spec *spec,
+	     const struct out_opts *oo);
 
 /* Is column @id selected? */
 bool out_has(const struct out *o, int id);
@@ -99,7 +122,7 @@ void out_free(struct out *o);
 void out_help_columns(const struct out_spec *spec, FILE *f);
 
 /* Cell formatters: malloc'd strings honouring the output flags. */
-char *out_count(const struct out *o, uint64_t v); /* "unknown" or null */
+char *out_count(const struct out *o, uint64_t v);    /* "unknown" or null */
 char *out_size(const struct out *o, uint64_t bytes); /* human or bytes */
 char *out_percent(const struct out *o, uint64_t part, uint64_t whole);
 char *out_bool(const struct out *o, bool v);

@@ -109,8 +109,7 @@ static bool may_write(int fd, const struct stat *sb)
 }
 
 /* Resident pages among @n pages from @first, by a temporary mapping. */
-static int mincore_window(int fd, uint64_t first, uint64_t n,
-			  uint64_t *cached)
+static int mincore_window(int fd, uint64_t first, uint64_t n, uint64_t *cached)
 {
 	size_t len = n * fsi_page_size;
 	unsigned char *vec;

@@ -18,17 +18,17 @@ struct pc_stat {
 	uint64_t cached;
 	uint64_t dirty;
 	uint64_t writeback;
-	uint64_t evicted; /* shadow entries: evicted by reclaim */
+	uint64_t evicted;	   /* shadow entries: evicted by reclaim */
 	uint64_t recently_evicted; /* of those, within the working set */
 };
 
 /* Which source gave (or refused) the figures. */
 enum pc_source {
 	PC_CACHESTAT, /* everything known */
-	PC_MINCORE, /* fallback: cached pages only */
-	PC_DENIED, /* not a writer: cachestat EPERM, mincore would lie */
-	PC_NOMAP, /* fallback impossible: the file cannot be mmapped */
-	PC_NONE, /* not measured (e.g. --no-open) */
+	PC_MINCORE,   /* fallback: cached pages only */
+	PC_DENIED,    /* not a writer: cachestat EPERM, mincore would lie */
+	PC_NOMAP,     /* fallback impossible: the file cannot be mmapped */
+	PC_NONE,      /* not measured (e.g. --no-open) */
 };
 
 /* "cachestat", "mincore", ... for the SOURCE column. */

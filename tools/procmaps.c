@@ -53,8 +53,7 @@ static int cmp_target(const void *a, const void *b)
 	return 0;
 }
 
-static void tindex_init(struct tindex *ti, const struct pm_target *t,
-			size_t n)
+static void tindex_init(struct tindex *ti, const struct pm_target *t, size_t n)
 {
 	ti->v = fsi_xcalloc(n ? n : 1, sizeof(*t));
 	memcpy(ti->v, t, n * sizeof(*t));
@@ -62,10 +61,10 @@ static void tindex_init(struct tindex *ti, const struct pm_target *t,
 	qsort(ti->v, n, sizeof(*t), cmp_target);
 }
 
-static const struct pm_target *tindex_find(const struct tindex *ti,
-					   dev_t dev, ino_t ino)
+static const struct pm_target *tindex_find(const struct tindex *ti, dev_t dev,
+					   ino_t ino)
 {
-	struct pm_target key = { .dev = dev, .ino = ino };
+	struct pm_target key = {.dev = dev, .ino = ino};
 
 	return bsearch(&key, ti->v, ti->n, sizeof(key), cmp_target);
 }
@@ -150,12 +149,11 @@ static void parse_field(const char *line, struct pm_mapping *m)
 		const char *name;
 		size_t off;
 	} fields[] = {
-		{ "Rss:", offsetof(struct pm_mapping, rss) },
-		{ "Pss:", offsetof(struct pm_mapping, pss) },
-		{ "Shared_Dirty:", offsetof(struct pm_mapping, shared_dirty) },
-		{ "Private_Dirty:",
-		  offsetof(struct pm_mapping, private_dirty) },
-		{ "Swap:", offsetof(struct pm_mapping, swap) },
+		{"Rss:", offsetof(struct pm_mapping, rss)},
+		{"Pss:", offsetof(struct pm_mapping, pss)},
+		{"Shared_Dirty:", offsetof(struct pm_mapping, shared_dirty)},
+		{"Private_Dirty:", offsetof(struct pm_mapping, private_dirty)},
+		{"Swap:", offsetof(struct pm_mapping, swap)},
 	};
 	unsigned long long kb;
 	size_t i;
@@ -173,8 +171,7 @@ static void parse_field(const char *line, struct pm_mapping *m)
 
 static void add_mapping(struct pm_scan *out, const struct pm_mapping *m)
 {
-	out->maps = fsi_xrealloc(out->maps, out->nmaps + 1,
-				 sizeof(*out->maps));
+	out->maps = fsi_xrealloc(out->maps, out->nmaps + 1, sizeof(*out->maps));
 	out->maps[out->nmaps++] = *m;
 }
 
@@ -196,7 +193,7 @@ static int read_smaps(pid_t pid, const char *comm, const struct tindex *ti,
 	if (!f)
 		return -errno;
 	while (getline(&line, &len, f) > 0) {
-		struct pm_mapping m = { .pid = pid };
+		struct pm_mapping m = {.pid = pid};
 
 		if (parse_header(line, &m, &dev, &ino) == 0) {
 			if (in)
@@ -222,9 +219,9 @@ static int read_smaps(pid_t pid, const char *comm, const struct tindex *ti,
 /* The kpage files, opened once; -errno if they cannot be (not root). */
 static int kpage_fd(int which)
 {
-	static int fds[2] = { -2, -2 };
-	static const char *const names[2] = { "/proc/kpageflags",
-					      "/proc/kpagecount" };
+	static int fds[2] = {-2, -2};
+	static const char *const names[2] = {"/proc/kpageflags",
+					     "/proc/kpagecount"};
 
 	if (fds[which] == -2) {
 		fds[which] = open(names[which], O_RDONLY | O_CLOEXEC);
@@ -309,8 +306,7 @@ static void count_page(uint64_t pgoff, uint64_t kflags, uint64_t count,
 	} else {
 		fsi_add(&p->dirty, !!(kflags & (1ULL << KPF_DIRTY)));
 		fsi_add(&p->writeback, !!(kflags & (1ULL << KPF_WRITEBACK)));
-		fsi_add(&p->referenced,
-			!!(kflags & (1ULL << KPF_REFERENCED)));
+		fsi_add(&p->referenced, !!(kflags & (1ULL << KPF_REFERENCED)));
 	}
 	if (count == FSI_UNKNOWN)
 		p->mapmax = FSI_UNKNOWN;
@@ -341,10 +337,9 @@ static void mark_page(uint64_t pgoff, uint64_t kflags, uint64_t count,
 		a->pages[pgoff] |= PM_PG_WRITEBACK;
 }
 
-int pm_mark_pages(const struct pm_mapping *m, uint8_t *pages,
-		  uint64_t npages)
+int pm_mark_pages(const struct pm_mapping *m, uint8_t *pages, uint64_t npages)
 {
-	struct mark_arg a = { pages, npages };
+	struct mark_arg a = {pages, npages};
 
 	return pm_walk_pages(m, mark_page, &a);
 }
@@ -481,8 +476,7 @@ static void scan_pid_fds(pid_t pid, const struct tindex *ti, bool unused,
 	closedir(dir);
 }
 
-int pm_scan_fds(const struct pm_target *targets, size_t nt,
-		struct pm_scan *out)
+int pm_scan_fds(const struct pm_target *targets, size_t nt, struct pm_scan *out)
 {
 	return for_each_pid(targets, nt, false, scan_pid_fds, out);
 }

@@ -25,20 +25,20 @@ struct pm_target {
 /* Per-page figures of one mapping, in pages; FSI_UNKNOWN when the kernel
  * would not tell (kpageflags needs root; pagemap hides PFNs otherwise). */
 struct pm_pages {
-	uint64_t present; /* in the page table now (pagemap bit 63) */
-	uint64_t cow; /* present but anonymous: private copies */
-	uint64_t dirty; /* KPF_DIRTY */
-	uint64_t writeback; /* KPF_WRITEBACK */
+	uint64_t present;    /* in the page table now (pagemap bit 63) */
+	uint64_t cow;	     /* present but anonymous: private copies */
+	uint64_t dirty;	     /* KPF_DIRTY */
+	uint64_t writeback;  /* KPF_WRITEBACK */
 	uint64_t referenced; /* KPF_REFERENCED */
-	uint64_t mapmax; /* largest kpagecount among present pages */
+	uint64_t mapmax;     /* largest kpagecount among present pages */
 };
 
 struct pm_mapping {
 	pid_t pid;
 	char comm[32];
-	int target; /* struct pm_target.index */
+	int target;		     /* struct pm_target.index */
 	uint64_t start, end, offset; /* addresses; offset in the file */
-	char perms[5]; /* "rw-s" */
+	char perms[5];		     /* "rw-s" */
 	/* From smaps, in bytes.  "Private" in smaps means mapped by this
 	 * process only (mapcount 1), not MAP_PRIVATE. */
 	uint64_t rss, pss, shared_dirty, private_dirty, swap;
@@ -100,7 +100,6 @@ enum {
  * PM_PG_* state of file page i as mapped by @m.  Private copies are not
  * the file's pages and are left out.  0 or -errno.
  */
-int pm_mark_pages(const struct pm_mapping *m, uint8_t *pages,
-		  uint64_t npages);
+int pm_mark_pages(const struct pm_mapping *m, uint8_t *pages, uint64_t npages);
 
 #endif

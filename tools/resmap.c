@@ -11,8 +11,7 @@
 #include "fsinspect.h"
 #include "resmap.h"
 
-unsigned resmap_split(uint64_t pages, unsigned width,
-		      struct resmap_cell *cells)
+unsigned resmap_split(uint64_t pages, unsigned width, struct resmap_cell *cells)
 {
 	unsigned i, n = pages < width ? (unsigned)pages : width;
 
@@ -29,8 +28,8 @@ unsigned resmap_split(uint64_t pages, unsigned width,
 
 static const char *glyph(const struct resmap_cell *c, bool ascii)
 {
-	static const char *const utf8[] = { " ", "░", "▒", "▓", "█" };
-	static const char *const plain[] = { " ", ".", "o", "O", "#" };
+	static const char *const utf8[] = {" ", "░", "▒", "▓", "█"};
+	static const char *const plain[] = {" ", ".", "o", "O", "#"};
 	const char *const *g = ascii ? plain : utf8;
 
 	if (c->dirty != FSI_UNKNOWN && c->dirty)
@@ -50,8 +49,7 @@ static const char *glyph(const struct resmap_cell *c, bool ascii)
 	return g[3];
 }
 
-char *resmap_render(const struct resmap_cell *cells, unsigned n,
-		    bool ascii)
+char *resmap_render(const struct resmap_cell *cells, unsigned n, bool ascii)
 {
 	/* A glyph is at most 3 bytes of UTF-8; two brackets and a NUL. */
 	char *s = fsi_xcalloc((size_t)n * 3 + 3, 1), *p = s;

@@ -30,7 +30,6 @@ unsigned resmap_split(uint64_t pages, unsigned width,
  * the cached count is unknown.  @ascii uses ".oO#" for the shades.
  * Returns a malloc'd string.
  */
-char *resmap_render(const struct resmap_cell *cells, unsigned n,
-		    bool ascii);
+char *resmap_render(const struct resmap_cell *cells, unsigned n, bool ascii);
 
 #endif

@@ -47,8 +47,7 @@ static char *join(const char *dir, const char *name)
 static int walk_dir(const char *path, const struct stat *dst,
 		    struct walk_list *out);
 
-static int walk_entry(const char *dir, const char *name,
-		      struct walk_list *out)
+static int walk_entry(const char *dir, const char *name, struct walk_list *out)
 {
 	char *path = join(dir, name);
 	struct stat st;

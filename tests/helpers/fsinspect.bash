@@ -304,8 +304,8 @@ fsi_golden() {
 	if [ -n "${FSI_UPDATE_GOLDEN:-}" ]; then
 		printf '%s\n' "$output" >"$want"
 	fi
-	diff -u <(sed -E 's/ +/ /g; s/ +$//' "$want") \
-		<(printf '%s\n' "$output" | sed -E 's/ +/ /g; s/ +$//')
+	diff -u <(sed -E 's/ +/ /g; s/^ //; s/ $//' "$want") \
+		<(printf '%s\n' "$output" | sed -E 's/ +/ /g; s/^ //; s/ $//')
 }
 
 # fsi_json: check that $output is one JSON document, print it compact.
