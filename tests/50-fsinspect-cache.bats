@@ -400,6 +400,24 @@ print(sum(v & 1 for v in vec))' "$F"
 	assert_output '{"cache": [{"dirty": 100, "flushed": 100, "type": "file"}]}'
 }
 
+@test "glassfs: a file named twice is measured once, before its only close" {
+	gfs_start
+	F=$MNT/f
+	fsi_holder "$F" 100
+	ln "$F" "$MNT/link"
+	run fsinspect cache --raw -n -o DIRTY,FLUSHED,TYPE,FILE "$F" "$MNT" "$F"
+	assert_success
+	output=${output//$MNT/MNT}
+	# Later rows repeat the first measurement, and totals count the file
+	# once, where it was met first (as du(1) does with hard links).
+	assert_output "100 100 file MNT/f
+100 0 file MNT/f
+100 0 file MNT/link
+0 0 dir MNT/
+100 0 file MNT/f
+100 100 total total"
+}
+
 @test "glassfs: --watch keeps the dirty pages through every round, closes once" {
 	gfs_start
 	F=$MNT/f

@@ -128,6 +128,7 @@ struct cfile {
 	struct stat st;
 	bool fuse;
 	bool failed;	 /* could not be opened: no row */
+	long dup_of;	 /* the first entry of the same file, or -1 */
 	uint8_t *mapped; /* PM_PG_* per page, with a /proc scan */
 	uint64_t npages; /* of @mapped */
 };
@@ -148,13 +149,20 @@ struct crow {
 	bool fuse;
 };
 
+/* This round's row of each file, for the later entries of the same file. */
+struct measured {
+	struct crow row;
+	bool valid;
+};
+
 struct cache_run {
 	struct cache_opts opt;
 	struct out out;
 	struct walk_list wl;
-	struct cfile *files; /* indexed like wl.v */
-	bool scan;	     /* a MAPPED column or --no-open: scan /proc */
-	int top_items;	     /* PATHs that gave rows: >1 prints a grand total */
+	struct cfile *files;   /* indexed like wl.v */
+	struct measured *rows; /* indexed like wl.v */
+	bool scan;	       /* a MAPPED column or --no-open: scan /proc */
+	int top_items; /* PATHs that gave rows: >1 prints a grand total */
 	int status;
 	/* for this round's notes */
 	unsigned flushed_files, denied_files;
@@ -475,7 +483,8 @@ static void scan_mapped(struct cache_run *r)
 
 	reset_mapped(r);
 	for (i = 0; i < r->wl.n; i++) {
-		if (r->wl.v[i].kind != WALK_FILE || r->files[i].failed)
+		if (r->wl.v[i].kind != WALK_FILE || r->files[i].failed ||
+		    r->files[i].dup_of >= 0)
 			continue;
 		t[nt].dev = r->wl.v[i].st.st_dev;
 		t[nt].ino = r->wl.v[i].st.st_ino;
@@ -641,16 +650,86 @@ static void end_dir(struct cache_run *r, struct totals *t)
 	free((char *)d->name);
 }
 
-static void do_file(struct cache_run *r, size_t i, bool last, struct totals *t)
+/* A file met again: its first row's figures under this name, without a
+ * second open (which would follow the first close), and out of totals. */
+static void do_duplicate(struct cache_run *r, size_t i)
 {
+	const struct measured *first = &r->rows[r->files[i].dup_of];
 	struct crow w;
 
-	if (r->files[i].failed || measure_file(r, &r->files[i], last, &w))
+	if (!first->valid)
 		return;
+	w = first->row;
+	w.name = r->wl.v[i].path;
+	w.flushed = 0;
 	out_row(&r->out, cache_cell, &w);
-	row_add(&t->v[t->depth], &w);
-	note_file(r, &w);
-	free(w.map);
+}
+
+static void do_file(struct cache_run *r, size_t i, bool last, struct totals *t)
+{
+	struct measured *m = &r->rows[i];
+
+	if (r->files[i].dup_of >= 0) {
+		do_duplicate(r, i);
+		return;
+	}
+	if (r->files[i].failed || measure_file(r, &r->files[i], last, &m->row))
+		return;
+	m->valid = true;
+	out_row(&r->out, cache_cell, &m->row);
+	row_add(&t->v[t->depth], &m->row);
+	note_file(r, &m->row);
+}
+
+static void forget_rows(struct cache_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->wl.n; i++) {
+		free(r->rows[i].row.map);
+		memset(&r->rows[i], 0, sizeof(r->rows[i]));
+	}
+}
+
+static int cmp_file_id(const void *a, const void *b)
+{
+	const struct walk_entry *const *x = a, *const *y = b;
+
+	if ((*x)->st.st_dev != (*y)->st.st_dev)
+		return (*x)->st.st_dev < (*y)->st.st_dev ? -1 : 1;
+	if ((*x)->st.st_ino != (*y)->st.st_ino)
+		return (*x)->st.st_ino < (*y)->st.st_ino ? -1 : 1;
+	return *x < *y ? -1 : *x > *y; /* walk order */
+}
+
+/*
+ * A file reached twice (a hard link, a PATH repeated or inside another)
+ * is measured once: measuring it again after the first close would show
+ * what that close did, not the state before it.
+ */
+static void find_duplicates(struct cache_run *r)
+{
+	const struct walk_entry **v = fsi_xcalloc(r->wl.n + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < r->wl.n; i++) {
+		r->files[i].dup_of = -1;
+		if (r->wl.v[i].kind == WALK_FILE)
+			v[n++] = &r->wl.v[i];
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_file_id);
+	for (i = 1; i < n; i++) {
+		long first = v[i - 1] - r->wl.v;
+
+		if (v[i]->st.st_dev != v[i - 1]->st.st_dev ||
+		    v[i]->st.st_ino != v[i - 1]->st.st_ino)
+			continue;
+		if (r->files[first].dup_of >= 0)
+			first = r->files[first].dup_of;
+		r->files[v[i] - r->wl.v].dup_of = first;
+	}
+	free(v);
 }
 
 /* One measurement of every file; @last: the descriptors close next. */
@@ -663,6 +742,7 @@ static int cache_round(struct cache_run *r, bool last)
 	r->flushed_files = r->denied_files = 0;
 	r->flushed_pages = 0;
 	r->saw_mincore = false;
+	forget_rows(r);
 	if (r->scan)
 		scan_mapped(r);
 	t.v = fsi_xcalloc(r->wl.n + 1, sizeof(*t.v));
@@ -739,7 +819,8 @@ static int watch(struct cache_run *r)
 	if (!r->opt.no_open) {
 		raise_fd_limit();
 		for (i = 0; i < r->wl.n; i++)
-			if (r->wl.v[i].kind == WALK_FILE)
+			if (r->wl.v[i].kind == WALK_FILE &&
+			    r->files[i].dup_of < 0)
 				open_or_warn(r, &r->files[i]);
 	}
 	for (n = 1;; n++) {
@@ -813,14 +894,18 @@ int cmd_cache(int argc, char **argv)
 		r.status = FSI_EXIT_PARTIAL;
 	r.top_items = count_top_items(&r.wl);
 	r.files = fsi_xcalloc(r.wl.n + 1, sizeof(*r.files));
+	r.rows = fsi_xcalloc(r.wl.n + 1, sizeof(*r.rows));
 	for (i = 0; i < r.wl.n; i++) {
 		r.files[i].we = &r.wl.v[i];
 		r.files[i].fd = -1;
 	}
+	find_duplicates(&r);
 	if (r.opt.interval > 0 ? watch(&r) : cache_round(&r, true))
 		r.status = FSI_EXIT_FATAL;
+	forget_rows(&r);
 	for (i = 0; i < r.wl.n; i++)
 		free(r.files[i].mapped);
+	free(r.rows);
 	free(r.files);
 	walk_free(&r.wl);
 	out_free(&r.out);

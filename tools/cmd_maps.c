@@ -350,9 +350,9 @@ static int scan(const struct walk_list *wl, bool open_view, struct pm_scan *s)
 	free(t);
 	if (rc)
 		return rc;
-	if (open_view)
+	if (s->nfds)
 		qsort(s->fds, s->nfds, sizeof(*s->fds), cmp_openfd);
-	else
+	if (s->nmaps)
 		qsort(s->maps, s->nmaps, sizeof(*s->maps), cmp_mapping);
 	if (s->denied)
 		warnx("cannot read %u process%s: what %s or hold%s open is "
