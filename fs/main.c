@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +191,12 @@ static int run(struct gfs *g, struct fuse_args *args, struct gfs_opts *o)
 		goto out_unmount;
 	}
 	daemon_ready();
-	ret = serve(g->se, o) ? EXIT_RUNTIME : 0;
+	/* The loop returns the signal that ended it (libfuse's handler
+	 * stores it): SIGTERM, SIGINT and SIGHUP are a clean stop. */
+	ret = serve(g->se, o);
+	ret = ret == 0 || ret == SIGTERM || ret == SIGINT || ret == SIGHUP
+		      ? 0
+		      : EXIT_RUNTIME;
 out_unmount:
 	/* The watcher first: it uses the session and the trace. */
 	watch_stop(watch);
