@@ -195,6 +195,7 @@ dir 5 $D/d/a/"
 
 @test "tmpfs: --json parses; numbers are numbers; type and flushed always there" {
 	tmpfs_twelve
+	fsi_write "$D/g" 0
 	run fsinspect cache --json -o CACHED,PERCENT,SIZE,MAP --map=20 "$F" "$D"
 	assert_success
 	run fsi_json
@@ -203,11 +204,14 @@ dir 5 $D/d/a/"
 import json, sys
 doc = json.loads(sys.argv[1])
 rows = doc["cache"]
-assert [r["type"] for r in rows] == ["file", "file", "dir", "total"], rows
+types = [r["type"] for r in rows]
+assert types == ["file", "file", "file", "dir", "total"], rows
 f = rows[0]
 assert f["cached"] == 12 and f["percent"] == 12.0 and f["size"] == 409600, f
 assert f["flushed"] == 0 and f["map"].startswith("["), f
-assert rows[3]["cached"] == 24 and rows[3]["map"] is None, rows[3]
+# f again inside the directory: counted once, in the grand total.
+assert rows[3]["cached"] == 1 and rows[4]["cached"] == 13, rows
+assert rows[4]["map"] is None, rows[4]
 PY
 }
 
@@ -281,10 +285,22 @@ print(sum(v & 1 for v in vec))' "$F"
 	run fsinspect cache -n -o MAP --map=10 "$D/f"
 	assert_output --partial D
 	sync "$D/f"
-	run fsinspect cache --raw -n -o CACHED,DIRTY,WRITEBACK "$D/f"
-	assert_output "100 0 0"
+	# (Clean pages may be dropped by another process: no CACHED here.)
+	run fsinspect cache --raw -n -o DIRTY,WRITEBACK "$D/f"
+	assert_output "0 0"
 	run fsinspect cache -n -o MAP --map=10 "$D/f"
-	assert_output "[██████████]"
+	refute_output --partial D
+}
+
+# Read hot (12 MiB) three times, so that it is active, then big (40 MiB)
+# once, in the memory cgroup $FSI_CGROUP (32 MiB): reclaim evicts pages
+# of big, leaving shadow entries.
+reclaim_big() {
+	fsi_drop "$D/hot"
+	fsi_drop "$D/big"
+	sh -c 'echo $$ >"$1/cgroup.procs"
+		cat "$2" "$2" "$2" >/dev/null; cat "$3" >/dev/null' \
+		sh "$FSI_CGROUP" "$D/hot" "$D/big"
 }
 
 # bats test_tags=slow,root
@@ -295,23 +311,26 @@ print(sum(v & 1 for v in vec))' "$F"
 	D=$(fsi_ext4_dir)
 	dd if=/dev/zero of="$D/hot" bs=1M count=12 status=none
 	dd if=/dev/zero of="$D/big" bs=1M count=40 status=none
-	fsi_drop "$D/hot"
-	fsi_drop "$D/big"
 	FSI_CGROUP=$(mktemp -d "$cg/fsinspect-test.XXXXXX")
 	echo 32M >"$FSI_CGROUP/memory.limit_in_bytes"
-	# Hot pages become active; streaming big then evicts within 32 MiB.
-	sh -c 'echo $$ >"$1/cgroup.procs"
-		cat "$2" "$2" "$2" >/dev/null; cat "$3" >/dev/null' \
-		sh "$FSI_CGROUP" "$D/hot" "$D/big"
-	local i ev rec
-	for ((i = 0; i < 30; i++)); do
-		read -r _ _ _ ev rec < <(fsi_oracle "$D/big")
-		[ "$rec" -gt 0 ] && break
-		sleep 0.2
+	# drop_caches by another process also clears shadow entries: the
+	# oracle must agree before and after, or the state is produced again.
+	local try i before ev rec
+	for ((try = 0; try < 5; try++)); do
+		reclaim_big
+		# The working-set statistics behind "recent" settle in a while.
+		for ((i = 0; i < 15; i++)); do
+			read -r _ _ _ ev rec < <(fsi_oracle "$D/big")
+			[ "$rec" -gt 0 ] && break
+			sleep 0.2
+		done
+		before=$(fsi_oracle "$D/big")
+		read -r _ _ _ ev rec <<<"$before"
+		[ "$ev" -gt 0 ] || continue
+		run fsinspect cache --raw -n -o EVICTED,REC_EVICTED "$D/big"
+		[ "$(fsi_oracle "$D/big")" = "$before" ] && break
 	done
-	[ "$ev" -gt 0 ]
-	run fsinspect cache --raw -n -o EVICTED,REC_EVICTED "$D/big"
-	read -r _ _ _ ev rec < <(fsi_oracle "$D/big")
+	[ "$ev" -gt 0 ] || skip "reclaim left no shadow entries that lasted"
 	assert_output "$ev $rec"
 	[ "$rec" -le "$ev" ]
 }
@@ -392,8 +411,8 @@ print(sum(v & 1 for v in vec))' "$F"
 	output=${output//$MNT/MNT}
 	fsi_golden 50-glassfs-flush.txt
 	# That close wrote them back: the next inspection finds them clean.
-	run fsinspect cache --raw -n -o CACHED,DIRTY,FLUSHED "$F"
-	assert_output "100 0 0"
+	run fsinspect cache --raw -n -o DIRTY,FLUSHED "$F"
+	assert_output "0 0"
 	fsi_tell "$HOLDER_CTL" rewrite
 	run fsinspect cache --json -o DIRTY "$F"
 	run fsi_json
