@@ -405,8 +405,12 @@ static int measure_open(struct cache_run *r, struct cfile *f, bool last,
 	if (!watch && !open_or_warn(r, f))
 		return -1;
 	/* No GETATTR per round: a stopped daemon must not stop us. */
-	if (watch && fsi_fstat_cached(f->fd, &f->st) < 0)
+	rc = watch ? fsi_fstat_cached(f->fd, &f->st) : 0;
+	if (rc < 0) {
+		warnx("cannot stat '%s': %s", f->we->path, strerror(-rc));
+		r->status = FSI_EXIT_PARTIAL;
 		return -1;
+	}
 	row->size = (uint64_t)f->st.st_size;
 	row->pages = fsi_pages(row->size);
 	rc = pc_measure(f->fd, 0, 0, &row->pc, &row->src);
