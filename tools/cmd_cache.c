@@ -65,7 +65,7 @@ static const struct out_column cache_columns[] = {
 		      "row type: file, dir (total of a directory), total"},
 	[COL_FSTYPE] = {"FSTYPE", 6, 0,
 			"file system type (/proc/self/mountinfo)"},
-	[COL_SIZE] = {"SIZE", 5, NUM, "file size (fstat)"},
+	[COL_SIZE] = {"SIZE", 5, NUM, "file size (statx)"},
 	[COL_PAGES] = {"PAGES", 5, NUM, "pages the size spans"},
 	[COL_RES] = {"RES", 5, NUM, "size of the cached pages"},
 	[COL_CACHED] = {"CACHED", 5, NUM,

@@ -45,7 +45,7 @@ static const struct out_column act_columns[] = {
 	[COL_FILE] = {"FILE", 0.3, OUT_COL_TRUNC, "file name"},
 	[COL_FSTYPE] = {"FSTYPE", 6, 0,
 			"file system type (/proc/self/mountinfo)"},
-	[COL_SIZE] = {"SIZE", 5, NUM, "file size (fstat)"},
+	[COL_SIZE] = {"SIZE", 5, NUM, "file size (statx)"},
 	[COL_PAGES] = {"PAGES", 5, NUM, "pages the size spans"},
 	[COL_CACHED_BEFORE] = {"CACHED_BEFORE", 5, NUM,
 			       "cached pages before (cachestat)"},
