@@ -276,14 +276,20 @@ print(sum(v & 1 for v in vec))' "$F"
 	assert_output "[$want]"
 }
 
-@test "ext4: written pages are dirty until sync, then clean" {
-	D=$(fsi_ext4_dir)
+# Pages written and not synced are dirty (each check returns, rather
+# than fails, for fsi_try).
+ext4_dirty() {
 	fsi_write "$D/f" $(seq 0 99)
 	run fsinspect cache --raw -n -o DIRTY "$D/f"
-	assert_success
-	[ "$output" -gt 0 ] && [ "$output" -le 100 ]
+	[ "$status" = 0 ] && [ "$output" -gt 0 ] && [ "$output" -le 100 ] ||
+		return 1
 	run fsinspect cache -n -o MAP --map=10 "$D/f"
 	assert_output --partial D
+}
+
+@test "ext4: written pages are dirty until sync, then clean" {
+	D=$(fsi_ext4_dir)
+	fsi_try 3 ext4_dirty
 	sync "$D/f"
 	# (Clean pages may be dropped by another process: no CACHED here.)
 	run fsinspect cache --raw -n -o DIRTY,WRITEBACK "$D/f"
@@ -350,29 +356,37 @@ reclaim_big() {
 	assert_output "0 0 0"
 }
 
-@test "evict without --sync: dirty pages go to writeback and stay cached" {
-	D=$(fsi_ext4_dir)
+evict_dirty() {
+	local dirty_before dirty_after cached_after wb_after
 	fsi_write "$D/f" $(seq 0 99)
 	run fsinspect evict -n -o DIRTY_BEFORE,DIRTY_AFTER,CACHED_AFTER,WRITEBACK_AFTER "$D/f"
-	assert_success
-	local dirty_before dirty_after cached_after wb_after
+	[ "$status" = 0 ] || return 1
 	read -r dirty_before dirty_after cached_after wb_after <<<"${lines[0]}"
-	[ "$dirty_before" -gt 0 ]
+	[ "$dirty_before" -gt 0 ] || return 1
 	# fadvise started the writeback of every dirty page...
-	assert_equal "$dirty_after" 0
+	assert_equal "$dirty_after" 0 || return 1
 	# ...and could not drop the pages still being written.
-	[ "$cached_after" -gt 0 ] && [ "$wb_after" -le "$cached_after" ]
-	assert_line --index 1 "note: '$D/f': $cached_after pages stay cached: dirty pages cannot be dropped before they are written back (try --sync)"
+	[ "$cached_after" -gt 0 ] && [ "$wb_after" -le "$cached_after" ] &&
+		assert_line --index 1 "note: '$D/f': $cached_after pages stay cached: dirty pages cannot be dropped before they are written back (try --sync)"
+}
+
+@test "evict without --sync: dirty pages go to writeback and stay cached" {
+	D=$(fsi_ext4_dir)
+	fsi_try 3 evict_dirty
+}
+
+evict_sync() {
+	local dirty rest
+	fsi_write "$D/f" $(seq 0 99)
+	run fsinspect evict --sync --raw -n -o DIRTY_BEFORE,CACHED_AFTER,DIRTY_AFTER,WRITEBACK_AFTER,FLUSHED "$D/f"
+	[ "$status" = 0 ] || return 1
+	read -r dirty rest <<<"$output"
+	[ "$dirty" -gt 0 ] && assert_equal "$rest" "0 0 0 0"
 }
 
 @test "evict --sync: dirty pages are written back first, then dropped" {
 	D=$(fsi_ext4_dir)
-	fsi_write "$D/f" $(seq 0 99)
-	run fsinspect evict --sync --raw -n -o DIRTY_BEFORE,CACHED_AFTER,DIRTY_AFTER,WRITEBACK_AFTER,FLUSHED "$D/f"
-	assert_success
-	read -r dirty rest <<<"$output"
-	[ "$dirty" -gt 0 ]
-	assert_equal "$rest" "0 0 0 0"
+	fsi_try 3 evict_sync
 }
 
 @test "load: an evicted file is read into the cache" {
@@ -402,30 +416,37 @@ reclaim_big() {
 	fsi_golden 50-glassfs-ten.txt
 }
 
-@test "glassfs: a one-shot inspection reports the dirty pages its own close writes back" {
-	gfs_start
-	F=$MNT/f
-	fsi_holder "$F" 100
+# The holder dirties its pages again; @check runs on them.
+oneshot_flush() {
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	run fsinspect cache -m10 -o +FLUSHED "$F"
-	assert_success
+	[ "$status" = 0 ] || return 1
 	output=${output//$MNT/MNT}
 	fsi_golden 50-glassfs-flush.txt
-	# That close wrote them back: the next inspection finds them clean.
-	run fsinspect cache --raw -n -o DIRTY,FLUSHED "$F"
-	assert_output "0 0"
-	fsi_tell "$HOLDER_CTL" rewrite
+}
+
+oneshot_flush_json() {
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	run fsinspect cache --json -o DIRTY "$F"
 	run fsi_json
 	assert_output '{"cache": [{"dirty": 100, "flushed": 100, "type": "file"}]}'
 }
 
-@test "glassfs: a file named twice is measured once, before its only close" {
+@test "glassfs: a one-shot inspection reports the dirty pages its own close writes back" {
 	gfs_start
 	F=$MNT/f
 	fsi_holder "$F" 100
-	ln "$F" "$MNT/link"
+	fsi_try 3 oneshot_flush
+	# That close wrote them back: the next inspection finds them clean.
+	run fsinspect cache --raw -n -o DIRTY,FLUSHED "$F"
+	assert_output "0 0"
+	fsi_try 3 oneshot_flush_json
+}
+
+named_twice() {
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	run fsinspect cache --raw -n -o DIRTY,FLUSHED,TYPE,FILE "$F" "$MNT" "$F"
-	assert_success
+	[ "$status" = 0 ] || return 1
 	output=${output//$MNT/MNT}
 	# Later rows repeat the first measurement, and totals count the file
 	# once, where it was met first (as du(1) does with hard links).
@@ -437,18 +458,25 @@ reclaim_big() {
 100 100 total total"
 }
 
-@test "glassfs: --watch keeps the dirty pages through every round, closes once" {
+@test "glassfs: a file named twice is measured once, before its only close" {
 	gfs_start
 	F=$MNT/f
 	fsi_holder "$F" 100
+	ln "$F" "$MNT/link"
+	fsi_try 3 named_twice
+}
+
+watch_dirty() {
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	run fsinspect cache --watch 0.2 --count 3 -o CACHED,DIRTY,FLUSHED,FILE "$F"
-	assert_success
+	[ "$status" = 0 ] || return 1
 	output=${output//$MNT/MNT}
 	fsi_golden 50-glassfs-watch.txt
-	run fsinspect cache --raw -n -o DIRTY "$F"
-	assert_output 0
-	# JSON: one document per round.
-	fsi_tell "$HOLDER_CTL" rewrite
+}
+
+# JSON: one document per round.
+watch_dirty_json() {
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	run fsinspect cache --json --watch 0.1 -c 2 -o DIRTY "$F"
 	python3 -c '
 import json, sys
@@ -463,25 +491,40 @@ while i < len(text):
 assert docs == [[(100, 0)], [(100, 100)]], docs' <<<"$output"
 }
 
-@test "glassfs: SIGINT ends --watch with one last round, which reports the flush" {
+@test "glassfs: --watch keeps the dirty pages through every round, closes once" {
 	gfs_start
 	F=$MNT/f
 	fsi_holder "$F" 100
-	local out=$BATS_TEST_TMPDIR/watch.out
+	fsi_try 3 watch_dirty
+	run fsinspect cache --raw -n -o DIRTY "$F"
+	assert_output 0
+	fsi_try 3 watch_dirty_json
+}
+
+watch_sigint() {
+	local out=$BATS_TEST_TMPDIR/watch.out pid i
+	fsi_tell "$HOLDER_CTL" rewrite || return 1
 	fsinspect cache --watch 30 --raw -n -o DIRTY,FLUSHED "$F" >"$out" 3>&- &
-	local pid=$!
+	pid=$!
 	FSI_PIDS+=("$pid")
 	for ((i = 0; i < 100; i++)); do
 		[ -s "$out" ] && break
 		sleep 0.05
 	done
 	kill -INT "$pid"
-	wait "$pid"
+	wait "$pid" || return 1
 	run cat "$out"
 	# The last round's FLUSHED is the close's; --raw has no notes.
 	assert_output "100 0
 
 100 100"
+}
+
+@test "glassfs: SIGINT ends --watch with one last round, which reports the flush" {
+	gfs_start
+	F=$MNT/f
+	fsi_holder "$F" 100
+	fsi_try 3 watch_sigint
 }
 
 # One --watch session: round 1 with the holder's 100 dirty pages, then the
@@ -540,21 +583,26 @@ watch_writeback() {
 	assert_output 0
 }
 
+noopen_dirty() {
+	fsi_tell "$MAPPER_CTL" rewrite || return 1
+	run --separate-stderr fsinspect cache --no-open -m10 "$F"
+	[ "$status" = 0 ] || return 1
+	output=${output//$MNT/MNT}
+	fsi_golden 50-glassfs-noopen.txt || return 1
+	# Nothing was opened, so nothing was written back.
+	run fsi_value cache --no-open "$F" -- MAPPED_DIRTY
+	assert_output 2 || return 1
+	run fsi_value cache "$F" -- DIRTY,FLUSHED
+	assert_output "2 2"
+}
+
 @test "glassfs: --no-open sees mapped dirty pages and writes nothing back" {
 	gfs_start
 	F=$MNT/f
 	fsi_write "$F" $(seq 0 99)
 	fsi_drop "$F"
 	fsi_mapper "$F" 6 2
-	run --separate-stderr fsinspect cache --no-open -m10 "$F"
-	assert_success
-	output=${output//$MNT/MNT}
-	fsi_golden 50-glassfs-noopen.txt
-	# Nothing was opened, so nothing was written back.
-	run fsi_value cache --no-open "$F" -- MAPPED_DIRTY
-	assert_output 2
-	run fsi_value cache "$F" -- DIRTY,FLUSHED
-	assert_output "2 2"
+	fsi_try 3 noopen_dirty
 	run fsi_value cache --no-open "$F" -- MAPPED,MAPPED_DIRTY,SOURCE
 	assert_output "6 0 pagemap"
 }

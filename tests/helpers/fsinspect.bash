@@ -19,8 +19,8 @@
 #                                keeps the file open: sets HOLDER_PID
 #   fsi_tell CTL CMD             tell a holder or mapper: "drop"
 #                                (POSIX_FADV_DONTNEED on its descriptor),
-#                                "rewrite" (holder: its pages again),
-#                                "quit"
+#                                "rewrite" (write its pages again), "quit"
+#   fsi_try N FUNC ARGS...       FUNC until it succeeds, at most N times
 #   fsi_mapper FILE K J [shared|private|shared-read] [OFFSET_PAGES]
 #                                a process mapping K pages of the file
 #                                that touches them and writes J of them
@@ -108,7 +108,7 @@ def cachestat(path):
         sys.exit(os.strerror(e))
     print(*cs)
 
-def wait_commands(fd, ctl, pages=0):
+def wait_commands(fd, ctl, rewrite):
     # Commands come one per line on the fifo; each is acknowledged by a
     # line in CTL.done.  The descriptor stays open: no close, no flush.
     while True:
@@ -119,7 +119,7 @@ def wait_commands(fd, ctl, pages=0):
                 if cmd == "drop":
                     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                 if cmd == "rewrite":
-                    os.pwrite(fd, b"r" * PAGE * pages, 0)
+                    rewrite()
                 with open(ctl + ".done", "a") as done:
                     done.write(cmd + "\n")
 
@@ -152,7 +152,7 @@ elif cmd == "hold":
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     os.write(fd, b"h" * PAGE * pages)
     open(ctl + ".ready", "w").close()
-    wait_commands(fd, ctl, pages)
+    wait_commands(fd, ctl, lambda: os.pwrite(fd, b"r" * PAGE * pages, 0))
 elif cmd == "map":
     k, j, kind, off, ctl = (int(sys.argv[3]), int(sys.argv[4]),
                             sys.argv[5], int(sys.argv[6]), sys.argv[7])
@@ -165,10 +165,12 @@ elif cmd == "map":
     m.madvise(mmap.MADV_RANDOM)
     for i in range(k):
         m[i * PAGE]
-    for i in range(j):
-        m[i * PAGE] = 0x4d
+    def write_j():
+        for i in range(j):
+            m[i * PAGE] = 0x4d
+    write_j()
     open(ctl + ".ready", "w").close()
-    wait_commands(fd, ctl)
+    wait_commands(fd, ctl, write_j)
 PY
 }
 
@@ -294,6 +296,20 @@ fsi_steady() {
 		skip "cannot hold a page cache state: caches keep being dropped"
 	echo "the page cache of '$file' was '$got' after the command, not '$after'" >&2
 	return 1
+}
+
+# fsi_try N FUNC ARGS...: a dirty page state can be written back early
+# by another process's sync(2) (a global sync writes FUSE files back
+# too); FUNC re-dirties, measures and checks (returning non-zero rather
+# than failing: bats' set -e is off inside &&), and is tried again.
+fsi_try() {
+	local n=$1 i
+	shift
+	for ((i = 1; i < n; i++)); do
+		"$@" && return 0
+		echo "# attempt $i of $* failed; again" >&2
+	done
+	"$@"
 }
 
 # fsi_value SUBCOMMAND [ARGS...] -- COLUMN: the one cell of a one-row
