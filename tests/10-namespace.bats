@@ -374,6 +374,36 @@ EOF
 	assert_output ENOENT
 }
 
+# bats test_tags=slow
+@test "hard links: EMLINK at 65000 links, as ext4" {
+	gfs_mount
+	mkdir "$MNT/d"
+	touch "$MNT/f"
+	run python3 -c '
+import os, sys
+f, d = sys.argv[1], sys.argv[2]
+n = 1
+try:
+    for i in range(70000):
+        os.link(f, os.path.join(d, "l%d" % i))
+        n += 1
+    print("no limit")
+except OSError as e:
+    print(n, os.strerror(e.errno))' "$MNT/f" "$MNT/d"
+	assert_output "65000 Too many links"
+	assert_equal "$(nlink "$MNT/f")" 65000
+	assert_equal "$(ls -f "$MNT/d" | wc -l)" 65001
+	gfs_remount
+	assert_equal "$(nlink "$MNT/d/l0")" 65000
+	run gfs-sys link "$MNT/f" "$MNT/one-more"
+	assert_output EMLINK
+	rm "$MNT/d/l0"
+	run gfs-sys link "$MNT/f" "$MNT/one-more"
+	assert_output OK
+	find "$MNT/d" -type f -delete
+	assert_equal "$(nlink "$MNT/f")" 2
+}
+
 @test "directory nlink is 2 + subdirectories through mkdir, rmdir and renames" {
 	gfs_mount
 	assert_equal "$(nlink "$MNT")" 2
