@@ -35,7 +35,6 @@
 #                                runs of spaces normalised
 
 FSI_PIDS=()
-FSI_DIRS=()
 FSI_STOPPED=
 
 fsi_setup() {
@@ -56,17 +55,22 @@ fsi_teardown() {
 		wait "$pid" 2>/dev/null
 	done
 	FSI_PIDS=()
-	for pid in "${FSI_DIRS[@]}"; do
-		rm -rf "$pid"
-	done
-	FSI_DIRS=()
+	# fsi_tmpfs_dir runs in $(...): its directories are listed in a file.
+	if [ -f "$BATS_TEST_TMPDIR/fsi-dirs" ]; then
+		while IFS= read -r pid; do
+			case $pid in
+			/dev/shm/fsinspect-test.*) rm -rf "$pid" ;;
+			esac
+		done <"$BATS_TEST_TMPDIR/fsi-dirs"
+		rm -f "$BATS_TEST_TMPDIR/fsi-dirs"
+	fi
 }
 
 fsi_tmpfs_dir() {
 	local d
 	d=$(mktemp -d /dev/shm/fsinspect-test.XXXXXX) || return 1
+	echo "$d" >>"$BATS_TEST_TMPDIR/fsi-dirs"
 	chmod 755 "$d"
-	FSI_DIRS+=("$d")
 	echo "$d"
 }
 
