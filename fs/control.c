@@ -15,6 +15,8 @@
  *   stats              per-opcode counters, trace position, store facts
  *   inodes             the inodes the kernel holds, with request counters
  *   chunks INO         how inode INO is stored (chunks, bytes)
+ *   path INO...        a path of each inode from the mount's root
+ *                      ({"paths": {"INO": "/a/b" or null}})
  *   inval INO          drop the kernel's cached pages and attributes of
  *                      INO (fuse_lowlevel_notify_inval_inode)
  *   checkpoint         commit, checkpoint the WAL and truncate it
@@ -311,6 +313,28 @@ static json_object *cmd_chunks(struct control *c, const char *arg)
 	return j;
 }
 
+static json_object *cmd_path(struct control *c, char *arg)
+{
+	json_object *j = json_object_new_object();
+	json_object *paths = json_object_new_object();
+	char buf[PATH_MAX], *tok, *save = NULL;
+	uint64_t ino;
+
+	for (tok = strtok_r(arg, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (parse_ino(tok, &ino)) {
+			json_object_put(paths);
+			json_object_put(j);
+			return jerror("invalid inode number '%.64s'", tok);
+		}
+		JADD(paths, tok,
+		     store_path(c->g->store, ino, buf, sizeof(buf)) ? NULL
+								    : JSTR(buf));
+	}
+	JADD(j, "paths", paths);
+	return j;
+}
+
 static json_object *cmd_inval(struct control *c, const char *arg)
 {
 	struct trace_call tc = { .op = GFS_OP_INVAL_INODE };
@@ -366,6 +390,8 @@ static json_object *dispatch(struct control *c, char *line)
 		return cmd_chunks(c, arg);
 	if (!strcmp(line, "inval"))
 		return cmd_inval(c, arg);
+	if (!strcmp(line, "path"))
+		return cmd_path(c, arg ? arg : line + strlen(line));
 	if (!strcmp(line, "checkpoint"))
 		return cmd_checkpoint(c);
 	return jerror("unknown command '%.64s'", line);

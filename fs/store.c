@@ -134,10 +134,19 @@ static const char schema_v1[] =
 static const char schema_v2[] =
 	CHANGELOG_TABLE_SQL CHANGELOG_TRIGGERS(TRIGGER_SQL);
 
+/*
+ * Format 3: directory entries by inode, so that an inode's path can be
+ * found (the request trace names files by inode: fsinspect asks the
+ * daemon for paths) without scanning every entry.
+ */
+#define DIRENTS_BY_INO_SQL "CREATE INDEX dirents_by_ino ON dirents (ino);"
+static const char schema_v3[] = DIRENTS_BY_INO_SQL;
+
 /* migrations[i] takes a store from format i to format i + 1. */
 static const char *const migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 		       STORE_FORMAT_VERSION,
@@ -159,6 +168,7 @@ const struct store_object store_schema[] = {
 	{ "table", "xattrs", 1, NULL },
 	{ "table", "changelog", 2, CHANGELOG_TABLE_SQL },
 	CHANGELOG_TRIGGERS(TRIGGER_OBJECT)
+	{ "index", "dirents_by_ino", 3, DIRENTS_BY_INO_SQL },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -953,7 +963,7 @@ static int migrate(sqlite3 *db, const struct store_params *p, int from,
 {
 	static const char *const set_version[] = {
 		"PRAGMA user_version = 0", "PRAGMA user_version = 1",
-		"PRAGMA user_version = 2",
+		"PRAGMA user_version = 2", "PRAGMA user_version = 3",
 	};
 	_Static_assert(sizeof(set_version) / sizeof(set_version[0]) ==
 			       STORE_FORMAT_VERSION + 1,

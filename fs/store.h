@@ -35,7 +35,7 @@
 
 /* On-disk format: SQLite application_id ("GLFS") and schema version. */
 #define STORE_APPLICATION_ID 0x474c4653
-#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION 3
 
 enum store_check {
 	STORE_CHECK_QUICK, /* PRAGMA quick_check at open (default) */
@@ -244,6 +244,10 @@ int store_changes(struct store *s, store_change_fn fn, void *ctx);
 /* Checkpoints the WAL into the database file and truncates it. */
 int store_checkpoint(struct store *s, uint64_t *wal_before,
 		     uint64_t *wal_after);
+/* A path of @ino from the root ("/a/b"; one of them for a file with
+ * several links).  -ENOENT when it has none (unlinked). */
+int store_path(struct store *s, uint64_t ino, char *buf, size_t size);
+
 /* How @ino is stored: its chunks and the bytes they hold. */
 int store_file_chunks(struct store *s, uint64_t ino, uint64_t *chunks,
 		      uint64_t *bytes);

@@ -100,6 +100,32 @@ void store_unlock(struct store *s);
 int wop_begin(struct store *s);
 int wop_end(struct store *s, int err);
 
+/* A table, index or trigger of the schema; @sql re-creates it, for those
+ * that hold no file system data (the change log, indexes). */
+struct store_object {
+	const char *type;	/* "table", "index" or "trigger" */
+	const char *name;
+	int since;		/* the format that introduced it */
+	const char *sql;
+};
+extern const struct store_object store_schema[]; /* NULL name ends it */
+
+/*
+ * store.c, for glassfs check (store_check.c): store_open()'s validation
+ * without its changes.  store_open_check() takes the mount lock
+ * exclusively even for p->readonly (no mount of any kind while checking),
+ * refuses what store_open() refuses (not SQLite, truncated, another
+ * application, newer format, mounted) and an empty file, and neither
+ * creates, quick-checks, migrates, sweeps nor prepares statements;
+ * *version gets the store's format.  store_migrate() brings it to
+ * STORE_FORMAT_VERSION, in its own transactions.  store_prepare() loads
+ * the format facts and prepares the statements (current format only).
+ */
+int store_open_check(const struct store_params *p, struct store **out,
+		     int *version, char *why, size_t whylen);
+int store_migrate(struct store *s, int from, char *why, size_t whylen);
+int store_prepare(struct store *s, char *why, size_t whylen);
+
 /* store_ns.c */
 int inode_load(struct store *s, uint64_t ino, struct inode_rec *r);
 int inode_save(struct store *s, const struct inode_rec *r);

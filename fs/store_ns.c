@@ -939,3 +939,56 @@ int store_removexattr(struct store *s, uint64_t ino, const char *name)
 		return err;
 	return wop_end(s, do_removexattr(s, ino, name));
 }
+
+/* Prepends "/" @name to the path being built backwards at buf[*pos..]. */
+static int prepend(char *buf, size_t *pos, const void *name, size_t n)
+{
+	if (n + 1 > *pos)
+		return -ENAMETOOLONG;
+	*pos -= n;
+	memcpy(buf + *pos, name, n);
+	buf[--*pos] = '/';
+	return 0;
+}
+
+static int do_path(struct store *s, uint64_t ino, char *buf, size_t size)
+{
+	sqlite3_stmt *q = stmt(s, STMT_DIRENT_OF_INO);
+	size_t pos = size - 1;
+	int depth, rc, err = 0;
+
+	buf[pos] = '\0';
+	for (depth = 0; ino != GFS_ROOT_INO && !err; depth++) {
+		if (depth == TREE_DEPTH_MAX)
+			return -ELOOP;
+		sqlite3_bind_int64(q, 1, (int64_t)ino);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			ino = (uint64_t)sqlite3_column_int64(q, 0);
+			err = prepend(buf, &pos, sqlite3_column_blob(q, 1),
+				      (size_t)sqlite3_column_bytes(q, 1));
+		} else {
+			err = rc == SQLITE_DONE ? -ENOENT
+						: store_err(s, rc, "path");
+		}
+		sqlite3_reset(q);
+	}
+	if (err)
+		return err;
+	if (pos == size - 1 && prepend(buf, &pos, "", 0))
+		return -ENAMETOOLONG;
+	memmove(buf, buf + pos, size - pos);
+	return 0;
+}
+
+int store_path(struct store *s, uint64_t ino, char *buf, size_t size)
+{
+	int err;
+
+	if (size < 2)
+		return -ENAMETOOLONG;
+	store_lock(s);
+	err = do_path(s, ino, buf, size);
+	store_unlock(s);
+	return err;
+}

@@ -38,6 +38,8 @@
 	X(INODE_COUNT, "SELECT count(*) FROM inodes") \
 	X(INODE_ORPHANS, "SELECT ino FROM inodes WHERE nlink = 0") \
 	\
+	X(DIRENT_OF_INO, "SELECT parent, name FROM dirents WHERE ino = ?1 " \
+		"LIMIT 1") \
 	X(DIRENT_LOOKUP, "SELECT ino FROM dirents " \
 		"WHERE parent = ?1 AND name = ?2") \
 	X(DIRENT_INSERT, "INSERT INTO dirents (parent, name, ino) " \

@@ -5,7 +5,7 @@
  *
  * A real format-1 store is made from tests/unit/fixtures/format1.sql in a
  * temporary directory and opened with store_open(): it must be upgraded
- * to format 2 with all its data, refused read-only until then, upgraded
+ * to the current format with all its data, refused read-only until then, upgraded
  * only once, and atomically.  The change-log triggers must record changes
  * made by other SQLite connections, and none made through the store.
  *
@@ -374,14 +374,20 @@ TEST(upgrade_to_format2)
 		tap_fail(__FILE__, __LINE__, "why: %s", why);
 		goto out;
 	}
-	snprintf(want, sizeof(want), "store '%s' upgraded to format 2", path);
-	CHECK(strstr(log, want) != NULL);
+	for (int v = 2; v <= STORE_FORMAT_VERSION; v++) {
+		snprintf(want, sizeof(want), "store '%s' upgraded to format %d",
+			 path, v);
+		CHECK(strstr(log, want) != NULL);
+	}
 	CHECK(strstr(log, "upgraded to format 1") == NULL);
 	CHECK(!store_created(s));
 	store_facts(s, &fa);
-	CHECK_EQ(fa.format_version, 2);
+	CHECK_EQ(fa.format_version, STORE_FORMAT_VERSION);
 	CHECK(!strcmp(fa.uuid, "6c0ffee0-1234-4abc-8def-0123456789ab"));
-	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
+	CHECK_EQ(raw_int(path, "PRAGMA user_version"), STORE_FORMAT_VERSION);
+	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
+			       "type = 'index' AND name = 'dirents_by_ino'"),
+		 1);
 	CHECK_EQ(raw_int(path, "PRAGMA application_id"), STORE_APPLICATION_ID);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE "
 			       "type = 'table' AND name = 'changelog'"),
@@ -432,7 +438,7 @@ TEST(readonly_refused_until_upgraded)
 	before = slurp(path, &blen);
 	CHECK_EQ(open_store(path, true, &s, why, sizeof(why)), -EROFS);
 	CHECK(s == NULL);
-	CHECK(!strcmp(why, "format version 1 must be upgraded to 2 first: "
+	CHECK(!strcmp(why, "format version 1 must be upgraded to 3 first: "
 			   "mount it once without -o ro"));
 	after = slurp(path, &alen);
 	CHECK(blen > 0 && blen == alen && !memcmp(before, after, blen));
@@ -471,7 +477,8 @@ TEST(migration_is_idempotent)
 		CHECK(!store_created(s));
 		check_tree(s);
 		store_close(s);
-		CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
+		CHECK_EQ(raw_int(path, "PRAGMA user_version"),
+			 STORE_FORMAT_VERSION);
 		CHECK_EQ(trigger_count(path), NTRIGGERS);
 		CHECK_EQ(raw_int(path, "SELECT count(*) FROM sqlite_schema "
 				       "WHERE name = 'changelog'"),

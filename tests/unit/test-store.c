@@ -2537,11 +2537,11 @@ TEST(open_creates_store)
 	store_facts(s, &fa);
 	CHECK_EQ(fa.chunk_size, 8192);
 	CHECK_EQ(fa.page_size, 8192);
-	CHECK_EQ(fa.format_version, 2);
+	CHECK_EQ(fa.format_version, STORE_FORMAT_VERSION);
 	CHECK_EQ(fa.file_bytes % 8192, 0);
 	CHECK_EQ(strlen(fa.uuid), 36);
 	CHECK_EQ(raw_int(path, "PRAGMA application_id"), 0x474c4653);
-	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
+	CHECK_EQ(raw_int(path, "PRAGMA user_version"), STORE_FORMAT_VERSION);
 	CHECK_EQ(raw_int(path, "PRAGMA page_size"), 8192);
 	CHECK(!strcmp(raw_text(path, "PRAGMA journal_mode"), "wal"));
 	CHECK_EQ(raw_int(path, "SELECT value FROM format "
@@ -2741,11 +2741,11 @@ TEST(refuse_newer_format)
 	tmpdir_make(dir, sizeof(dir));
 	path_in(path, sizeof(path), dir, "store.db");
 	make_sample(path);
-	raw_exec(path, "PRAGMA user_version = 3");
+	raw_exec(path, "PRAGMA user_version = 99");
 	expect_refusal(path, false, -EPROTONOSUPPORT,
-		       "format version 3 is newer than this glassfs supports "
-		       "(2)");
-	expect_refusal(path, true, -EPROTONOSUPPORT, "format version 3 is");
+		       "format version 99 is newer than this glassfs supports "
+		       "(3)");
+	expect_refusal(path, true, -EPROTONOSUPPORT, "format version 99 is");
 	tmpdir_remove(dir);
 }
 
@@ -2955,7 +2955,7 @@ TEST(readonly_refuses_empty_file)
 	CHECK_EQ(open_path(path, false, &s, why, sizeof(why)), 0);
 	CHECK(s != NULL);
 	store_close(s);
-	CHECK_EQ(raw_int(path, "PRAGMA user_version"), 2);
+	CHECK_EQ(raw_int(path, "PRAGMA user_version"), STORE_FORMAT_VERSION);
 	tmpdir_remove(dir);
 }
 
