@@ -176,6 +176,32 @@ PY
 	done
 }
 
+@test "creation modes keep set-id and sticky bits as asked, as ext4" {
+	gfs_require_root
+	gfs_mount
+	local dir
+	for dir in "$REF" "$MNT"; do
+		(
+			umask 000
+			gfs-sys mkdir "$dir/d1777" 01777
+			gfs-sys mkdir "$dir/d7777" 07777
+			gfs-sys mknod "$dir/n" reg 07777
+			gfs-sys open "$dir/o" O_CREAT\|O_WRONLY 07777
+			gfs-sys mknod "$dir/p" fifo 07777
+		) >/dev/null
+	done
+	run stat -c '%n %a' "$MNT"/{d1777,d7777,n,o,p}
+	assert_output - <<EOF
+$MNT/d1777 1777
+$MNT/d7777 1777
+$MNT/n 7777
+$MNT/o 7777
+$MNT/p 7777
+EOF
+	assert_equal "$(cd "$MNT" && stat -c '%n %a' d1777 d7777 n o p)" \
+		"$(cd "$REF" && stat -c '%n %a' d1777 d7777 n o p)"
+}
+
 @test "chmod: symlinks keep 0777, chmod through them changes the target" {
 	gfs_mount
 	touch "$MNT/f"
