@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "check.h"
 #include "control.h"
 #include "fs.h"
 #include "log.h"
@@ -215,6 +216,9 @@ int main(int argc, char *argv[])
 	struct gfs g = { 0 };
 	struct gfs_opts o;
 	int ret;
+
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return check_main(argc - 1, argv + 1);
 
 	if (opts_parse(&args, &o) != 0) {
 		fprintf(stderr, "Try 'glassfs --help' for more information.\n");
