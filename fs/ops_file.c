@@ -9,30 +9,47 @@
  * File handles carry nothing: every request names its inode.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fs.h"
 #include "log.h"
 
-/* A per-thread buffer for READ replies and spliced WRITE payloads:
+/*
+ * A per-thread buffer for READ replies and spliced WRITE payloads:
  * requests are up to max_write (1 MiB), and a malloc of that size per
- * request would be an mmap and a page fault per page. */
-static __thread void *tbuf;
-static __thread size_t tbuf_size;
+ * request would be an mmap and a page fault per page.  A thread-specific
+ * key frees it when libfuse ends an idle worker thread.
+ */
+struct tbuf {
+	size_t size;
+	unsigned char data[];
+};
+
+static pthread_key_t tbuf_key;
+static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+
+static void tbuf_key_create(void)
+{
+	if (pthread_key_create(&tbuf_key, free))
+		abort();
+}
 
 static void *thread_buf(size_t size)
 {
-	void *p;
+	struct tbuf *b, *n;
 
-	if (size <= tbuf_size)
-		return tbuf;
-	p = realloc(tbuf, size);
-	if (!p)
+	pthread_once(&tbuf_once, tbuf_key_create);
+	b = pthread_getspecific(tbuf_key);
+	if (b && size <= b->size)
+		return b->data;
+	n = realloc(b, sizeof(*b) + size);
+	if (!n)
 		return NULL;
-	tbuf = p;
-	tbuf_size = size;
-	return p;
+	n->size = size;
+	pthread_setspecific(tbuf_key, n);
+	return n->data;
 }
 
 /* Open-time policy, the same for open and create. */

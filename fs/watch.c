@@ -123,7 +123,8 @@ static void flush_invalidations(struct watch *w)
 	for (i = 0; i < w->nents; i++)
 		traced_inval(w->g, GFS_OP_INVAL_ENTRY, w->ents[i].parent,
 			     &w->ents[i]);
-	qsort(w->inos, w->ninos, sizeof(*w->inos), cmp_u64);
+	if (w->ninos)
+		qsort(w->inos, w->ninos, sizeof(*w->inos), cmp_u64);
 	for (i = 0; i < w->ninos; i++)
 		if (!i || w->inos[i] != w->inos[i - 1])
 			w->inos[n++] = w->inos[i];
