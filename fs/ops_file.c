@@ -29,18 +29,21 @@ struct tbuf {
 
 static pthread_key_t tbuf_key;
 static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+static int tbuf_key_err;
 
 static void tbuf_key_create(void)
 {
-	if (pthread_key_create(&tbuf_key, free))
-		abort();
+	tbuf_key_err = pthread_key_create(&tbuf_key, free);
 }
 
+/* NULL when out of memory (the request then fails with ENOMEM). */
 static void *thread_buf(size_t size)
 {
 	struct tbuf *b, *n;
 
 	pthread_once(&tbuf_once, tbuf_key_create);
+	if (tbuf_key_err)
+		return NULL;
 	b = pthread_getspecific(tbuf_key);
 	if (b && size <= b->size)
 		return b->data;
