@@ -11,6 +11,8 @@
  * run with a message naming the call and the file.
  *
  *   metabench files DIR N       in a new directory DIR/files
+ *   metabench PHASE DIR N       one phase of files: create (makes DIR/files),
+ *                               stat, readdir, rename, unlink (removes it)
  *   metabench dirrename DIR N   in a new directory DIR/dirrename
  */
 #include <dirent.h>
@@ -47,6 +49,8 @@ struct bench {
 static void usage(void)
 {
 	printf("usage: metabench [options] files DIR N\n"
+	       "       metabench [options] create|stat|readdir|rename|unlink "
+	       "DIR N\n"
 	       "       metabench [options] dirrename DIR N\n"
 	       "\n"
 	       "files: create N empty files in the new directory DIR/files, "
@@ -55,6 +59,8 @@ static void usage(void)
 	       "%.1f s),\n"
 	       "rename each file, unlink each; prints operations per second "
 	       "of each.\n"
+	       "create ... unlink: one of these phases (in this order, one "
+	       "process each).\n"
 	       "dirrename: build DIR/dirrename/p1/tree holding N "
 	       "descendants and an\n"
 	       "empty DIR/dirrename/p1/empty, move each between p1 and p2 "
@@ -252,8 +258,64 @@ static double loop_unlink(struct bench *b)
 
 static void print_phase(const char *phase, double ops, double seconds, int last)
 {
-	printf("\"%s_ops_per_sec\":%.1f,\"%s_seconds\":%.6f%s", phase,
-	       ops / seconds, phase, seconds, last ? "}\n" : ",");
+	const char *sep = *phase ? "_" : "";
+
+	printf("\"%s%sops_per_sec\":%.1f,\"%s%sseconds\":%.6f%s", phase, sep,
+	       ops / seconds, phase, sep, seconds, last ? "}\n" : ",");
+}
+
+/* The current directory's descriptor for a phase of its own. */
+static void reenter(struct bench *b, const char *name)
+{
+	int fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		err(1, "cannot open '%s'", b->dir);
+	b->dfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b->dfd < 0)
+		err(1, "cannot open '%s/%s'", b->dir, name);
+	close(fd);
+}
+
+/*
+ * One phase in a process of its own, so that the caller can look at the
+ * file system between phases (request counters, caches).  The files stay
+ * in DIR/files from create to unlink.
+ */
+static int run_phase(struct bench *b, const char *phase)
+{
+	static const char *const phases[] = {"create", "stat", "readdir",
+					     "rename", "unlink"};
+	unsigned passes = 1, i;
+	double t;
+
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		if (!strcmp(phase, phases[i]))
+			break;
+	if (i == sizeof(phases) / sizeof(phases[0]))
+		return -1;
+	if (!strcmp(phase, "create")) {
+		enter(b, "files");
+		t = loop_create(b);
+	} else {
+		reenter(b, "files");
+		if (!strcmp(phase, "stat"))
+			t = loop_stat(b);
+		else if (!strcmp(phase, "readdir"))
+			t = loop_readdir(b, &passes);
+		else if (!strcmp(phase, "rename"))
+			t = loop_rename(b);
+		else
+			t = loop_unlink(b);
+	}
+	if (!strcmp(phase, "unlink"))
+		leave(b, "files");
+	else
+		close(b->dfd);
+	printf("{\"phase\":\"%s\",\"files\":%u,\"passes\":%u,", phase, b->n,
+	       passes);
+	print_phase("", b->n, t, 1);
+	return 0;
 }
 
 static void run_files(struct bench *b)
@@ -444,7 +506,7 @@ int main(int argc, char **argv)
 		run_files(&b);
 	else if (!strcmp(cmd, "dirrename"))
 		run_dirrename(&b);
-	else
+	else if (run_phase(&b, cmd) < 0)
 		usage_hint();
 	return 0;
 }

@@ -461,9 +461,7 @@ def requests_table(recs, wls, target):
                 op, v["count"], fmt_us(v["dur_ns"] / v["count"]),
                 fmt_us(v["sql_ns"] / v["count"])))
         st = req.get("store", {})
-        if wl.startswith("create-"):  # metabench's one run of five phases
-            wl = "files-" + wl[len("create-"):]
-        elif wl.startswith("dirrename-"):
+        if wl.startswith("dirrename-"):
             wl = "dirrename"
         rows.append((wl, "%d/%d" % (st.get("commits", 0),
                                      st.get("syncs", 0)),
