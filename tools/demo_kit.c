@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * demo_kit.c - what the demonstrations measure with: the daemon's
+ * requests (its trace ring, read over a window), the kernel's figures of
+ * a file (cachestat, smaps and pagemap, meminfo, vmstat), and a measuring
+ * child process that counts its own faults, storage reads, CPU time and
+ * system calls over each step it takes.
+ *
+ * Layer: measurement for demo_*.c.  Decides nothing and prints nothing;
+ * a figure that cannot be had is FSI_UNKNOWN.  The child is a fork of
+ * fsinspect: it must leave with _exit(), never run the parent's undo.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "demo.h"
+#include "fsinspect.h"
+
+uint64_t demo_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The daemon's requests                                              */
+/* ------------------------------------------------------------------ */
+
+uint64_t dm_mark(struct demo_mount *m)
+{
+	if (!m || !m->ring_ok)
+		return 0;
+	return ring_head(&m->ring);
+}
+
+static void tally(struct demo_reqs *r, const struct gfs_trace_rec *rec)
+{
+	uint64_t done = rec->result > 0 ? (uint64_t)rec->result : 0;
+
+	switch (rec->op) {
+	case GFS_OP_READ:
+		r->reads++;
+		r->read_bytes += done;
+		if (rec->len > r->read_max)
+			r->read_max = rec->len;
+		if (rec->len < r->read_min)
+			r->read_min = rec->len;
+		break;
+	case GFS_OP_WRITE:
+		if (!r->writes++) {
+			r->first_write_ns = rec->t_ns;
+			r->write_pid = rec->pid;
+		}
+		r->write_bytes += done;
+		if (rec->off + rec->len > r->write_end)
+			r->write_end = rec->off + rec->len;
+		if (rec->flags & GFS_TF_WRITEPAGE)
+			r->writepages++;
+		break;
+	case GFS_OP_FLUSH:
+		r->flushes++;
+		break;
+	case GFS_OP_FSYNC:
+		r->fsyncs++;
+		break;
+	case GFS_OP_SETATTR:
+		r->setattrs++;
+		break;
+	}
+}
+
+void dm_requests(struct demo_mount *m, uint64_t mark, uint64_t ino,
+		 struct demo_reqs *r)
+{
+	struct gfs_trace_rec rec;
+
+	memset(r, 0, sizeof(*r));
+	r->read_min = UINT64_MAX;
+	if (!m || !m->ring_ok)
+		return;
+	m->ring.next = mark + 1;
+	m->ring.missed = 0;
+	while (ring_read(&m->ring, &rec) == 1)
+		if (!ino || rec.ino == ino)
+			tally(r, &rec);
+	if (!r->reads)
+		r->read_min = 0;
+	r->known = m->ring.missed == 0 && ring_alive(&m->ring);
+}
+
+void dm_settle(struct demo_mount *m)
+{
+	uint64_t last = dm_mark(m), now;
+	int quiet = 0, i;
+
+	if (!m || !m->ring_ok)
+		return;
+	for (i = 0; i < 100 && quiet < 3 && !demo_interrupted(); i++) {
+		sleep_ms(20);
+		now = dm_mark(m);
+		quiet = now == last ? quiet + 1 : 0;
+		last = now;
+	}
+}
+
+int dm_inval(struct demo_mount *m, uint64_t ino)
+{
+	json_object *reply = NULL;
+	char cmd[64];
+	int err;
+
+	if (!m || !m->ring_ok)
+		return -EOPNOTSUPP;
+	snprintf(cmd, sizeof(cmd), "inval %" PRIu64, ino);
+	err = gmount_ctl(&m->gm, cmd, &reply);
+	json_object_put(reply);
+	return err;
+}
+
+/* Figures of a window: unknown when the ring lost records, n/a with no
+ * daemon at all. */
+static void fig_req(struct demo_ctx *c, const char *key, const char *suffix,
+		    uint64_t v, const char *unit, const struct demo_reqs *r,
+		    const char *what)
+{
+	char *k = fsi_xasprintf("%s_%s", key, suffix);
+
+	if (!c->mnt)
+		demo_fig_na(c, k, unit, SRC_DAEMON, what);
+	else
+		demo_fig(c, k, r->known ? v : FSI_UNKNOWN, unit, SRC_DAEMON,
+			 what);
+	free(k);
+}
+
+void demo_fig_reads(struct demo_ctx *c, const char *key,
+		    const struct demo_reqs *r, const char *what)
+{
+	char *w = fsi_xasprintf("%s: READ requests", what);
+	char *wb = fsi_xasprintf("%s: bytes READ", what);
+
+	fig_req(c, key, "reads", r->reads, "requests", r, w);
+	fig_req(c, key, "read_bytes", r->read_bytes, "bytes", r, wb);
+	free(w);
+	free(wb);
+}
+
+void demo_fig_writes(struct demo_ctx *c, const char *key,
+		     const struct demo_reqs *r, const char *what)
+{
+	char *w = fsi_xasprintf("%s: WRITE requests", what);
+	char *wb = fsi_xasprintf("%s: bytes WRITTEN", what);
+
+	fig_req(c, key, "writes", r->writes, "requests", r, w);
+	fig_req(c, key, "write_bytes", r->write_bytes, "bytes", r, wb);
+	free(w);
+	free(wb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files and the kernel's figures                                     */
+/* ------------------------------------------------------------------ */
+
+int demo_open(struct demo_ctx *c, const char *name, int flags)
+{
+	int fd = openat(c->dirfd, name, flags | O_CLOEXEC, 0644);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int write_pattern(int fd, uint64_t size, int fill)
+{
+	static char buf[1 << 20];
+	uint64_t done = 0;
+
+	memset(buf, fill, sizeof(buf));
+	while (done < size) {
+		size_t n =
+			size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR && !demo_interrupted())
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		done += (uint64_t)w;
+	}
+	return 0;
+}
+
+int demo_file(struct demo_ctx *c, const char *name, uint64_t size, int fill)
+{
+	int fd = demo_open(c, name, O_WRONLY | O_CREAT | O_TRUNC), err;
+
+	if (fd < 0) {
+		warnx("cannot create '%s/%s': %s", c->dir, name, strerror(-fd));
+		return fd;
+	}
+	err = write_pattern(fd, size, fill);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	/* On FUSE this close flushes; nothing is dirty any more. */
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err)
+		warnx("cannot write '%s/%s': %s", c->dir, name, strerror(-err));
+	return err;
+}
+
+uint64_t demo_ino(int fd)
+{
+	struct stat st;
+
+	return fsi_fstat_cached(fd, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+void demo_cache(int fd, struct pc_stat *st)
+{
+	enum pc_source src;
+
+	if (pc_measure(fd, 0, 0, st, &src) < 0) {
+		st->cached = st->dirty = st->writeback = FSI_UNKNOWN;
+		st->evicted = st->recently_evicted = FSI_UNKNOWN;
+	}
+}
+
+int demo_evict(struct demo_ctx *c, const char *name, uint64_t *left)
+{
+	struct pc_stat st;
+	int fd = demo_open(c, name, O_RDONLY), err = 0;
+
+	if (fd < 0)
+		return fd;
+	/* DONTNEED drops clean pages only: write back first. */
+	if (fsync(fd) < 0 || pc_evict(fd) < 0)
+		err = -errno;
+	demo_cache(fd, &st);
+	*left = st.cached;
+	close(fd);
+	return err;
+}
+
+/* "Name: value" (meminfo, kB) or "name value" (vmstat). */
+static uint64_t proc_field(const char *file, const char *field, int scale)
+{
+	size_t n = strlen(field);
+	unsigned long long v;
+	uint64_t out = FSI_UNKNOWN;
+	char line[256];
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return FSI_UNKNOWN;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) &&
+		    (line[n] == ':' || line[n] == ' ') &&
+		    sscanf(line + n + 1, "%llu", &v) == 1) {
+			out = (uint64_t)v * (uint64_t)scale;
+			break;
+		}
+	fclose(f);
+	return out;
+}
+
+uint64_t demo_meminfo(const char *field)
+{
+	return proc_field("/proc/meminfo", field, 1024);
+}
+
+uint64_t demo_vmstat(const char *field)
+{
+	return proc_field("/proc/vmstat", field, 1);
+}
+
+int demo_smaps(pid_t pid, int fd, struct pm_mapping *out)
+{
+	struct pm_target t = {0};
+	struct pm_scan scan;
+	struct stat st;
+	size_t i;
+	int err;
+
+	err = fsi_fstat_cached(fd, &st);
+	if (err)
+		return err;
+	t.dev = st.st_dev;
+	t.ino = st.st_ino;
+	err = pm_scan_maps(&t, 1, true, &scan);
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (i = 0; i < scan.nmaps; i++)
+		if (scan.maps[i].pid == pid) {
+			*out = scan.maps[i];
+			err = 0;
+			break;
+		}
+	pm_scan_free(&scan);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The measuring child                                                */
+/* ------------------------------------------------------------------ */
+
+/* The tracepoint id of raw_syscalls:sys_enter, or -errno. */
+static int sys_enter_id(void)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
+		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
+	};
+	int err = -ENOENT, id;
+
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(paths[i], "re");
+
+		if (!f) {
+			err = -errno;
+			continue;
+		}
+		err = fscanf(f, "%d", &id) == 1 ? id : -EIO;
+		fclose(f);
+		if (err >= 0)
+			return err;
+	}
+	return err;
+}
+
+/* In the child: a counter of its own system calls, or -errno. */
+static int open_syscall_counter(void)
+{
+	struct perf_event_attr a = {0};
+	int id = sys_enter_id(), fd;
+
+	if (id < 0)
+		return id;
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.size = sizeof(a);
+	a.config = (uint64_t)id;
+	fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static uint64_t read_counter(int fd)
+{
+	uint64_t v;
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
+		return FSI_UNKNOWN;
+	return v;
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL +
+	       (uint64_t)tv->tv_usec * 1000ULL;
+}
+
+/* The child's snapshot at demo_step_begin(). */
+static struct {
+	struct rusage ru;
+	uint64_t t, sys;
+} begin;
+
+void demo_step_begin(struct demo_child *ch, int i)
+{
+	getrusage(RUSAGE_SELF, &begin.ru);
+	begin.t = demo_now_ns();
+	/* Last: the counter sees this read's own entry, not what follows
+	 * until the next read; the null step measures that constant. */
+	begin.sys = read_counter(ch->perf_fd);
+}
+
+void demo_step_end(struct demo_child *ch, int i, int64_t result)
+{
+	uint64_t sys = read_counter(ch->perf_fd), t = demo_now_ns();
+	struct demo_step *s = &ch->sh->step[i];
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	s->wall_ns = t - begin.t;
+	s->sys_ns = tv_ns(&ru.ru_stime) - tv_ns(&begin.ru.ru_stime);
+	s->cpu_ns = s->sys_ns + tv_ns(&ru.ru_utime) - tv_ns(&begin.ru.ru_utime);
+	s->minflt = (uint64_t)(ru.ru_minflt - begin.ru.ru_minflt);
+	s->majflt = (uint64_t)(ru.ru_majflt - begin.ru.ru_majflt);
+	s->inblock = (uint64_t)(ru.ru_inblock - begin.ru.ru_inblock) * 512;
+	s->syscalls = FSI_UNKNOWN;
+	if (sys != FSI_UNKNOWN && begin.sys != FSI_UNKNOWN &&
+	    ch->sh->syscall_base != FSI_UNKNOWN)
+		s->syscalls = sys - begin.sys - ch->sh->syscall_base;
+	s->result = result;
+}
+
+/* Calibrates the counter with a step that does nothing. */
+static void calibrate(struct demo_child *ch)
+{
+	uint64_t a, b;
+
+	ch->sh->syscall_base = FSI_UNKNOWN;
+	ch->perf_fd = open_syscall_counter();
+	if (ch->perf_fd < 0) {
+		ch->sh->perf_errno = -ch->perf_fd;
+		return;
+	}
+	a = read_counter(ch->perf_fd);
+	b = read_counter(ch->perf_fd);
+	if (a != FSI_UNKNOWN && b != FSI_UNKNOWN)
+		ch->sh->syscall_base = b - a;
+}
+
+static int read_byte(int fd)
+{
+	char b;
+	ssize_t n;
+
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR && !demo_interrupted());
+	return n == 1 ? 0 : n == 0 ? -ECHILD : -errno;
+}
+
+static int write_byte(int fd)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, "x", 1);
+	while (n < 0 && errno == EINTR && !demo_interrupted());
+	return n == 1 ? 0 : -errno;
+}
+
+void demo_child_pause(struct demo_child *ch)
+{
+	if (write_byte(ch->ack) || read_byte(ch->go))
+		_exit(EPIPE); /* the parent is gone */
+}
+
+static void kill_child(void *arg)
+{
+	pid_t pid = (pid_t)(intptr_t)arg;
+	int status;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void run_child(struct demo_child *ch, demo_child_fn fn, void *arg,
+		      pid_t parent)
+{
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(EPIPE);
+	calibrate(ch);
+	if (read_byte(ch->go))
+		_exit(EPIPE);
+	rc = fn(ch, arg);
+	_exit(rc < 0 ? (-rc & 0xff) : (rc & 0xff));
+}
+
+int demo_child_start(struct demo_child *ch, demo_child_fn fn, void *arg)
+{
+	int go[2], ack[2];
+	pid_t parent = getpid();
+
+	memset(ch, 0, sizeof(*ch));
+	ch->sh = mmap(NULL, sizeof(*ch->sh), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ch->sh == MAP_FAILED)
+		return -errno;
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(ack, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	ch->pid = fork();
+	if (ch->pid < 0)
+		return -errno;
+	if (ch->pid == 0) {
+		close(go[1]);
+		close(ack[0]);
+		ch->go = go[0];
+		ch->ack = ack[1];
+		run_child(ch, fn, arg, parent);
+	}
+	close(go[0]);
+	close(ack[1]);
+	ch->go = go[1];
+	ch->ack = ack[0];
+	ch->undo = demo_undo_push(kill_child, (void *)(intptr_t)ch->pid);
+	return 0;
+}
+
+int demo_child_run(struct demo_child *ch)
+{
+	int err = write_byte(ch->go);
+
+	if (err == -EPIPE)
+		return -ECHILD;
+	if (err)
+		return err;
+	err = read_byte(ch->ack);
+	if (err == -EINTR || demo_interrupted())
+		return -EINTR;
+	return err;
+}
+
+int demo_child_end(struct demo_child *ch, int *status)
+{
+	int err = 0;
+
+	/* A child waiting in demo_child_pause() reads EOF and leaves. */
+	close(ch->go);
+	close(ch->ack);
+	while (waitpid(ch->pid, status, 0) < 0) {
+		if (errno != EINTR || demo_interrupted()) {
+			err = -errno;
+			break;
+		}
+	}
+	if (!err)
+		demo_undo_drop(ch->undo);
+	/* The figures stay readable through ch->sh. */
+	ch->res = *ch->sh;
+	munmap(ch->sh, sizeof(*ch->sh));
+	ch->sh = &ch->res;
+	return err;
+}
+
+int64_t demo_read_all(int fd, uint64_t off, uint64_t len, size_t bufsize)
+{
+	char *buf = malloc(bufsize);
+	uint64_t done = 0;
+	ssize_t n = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!len || done < len) {
+		size_t want =
+			len && len - done < bufsize ? len - done : bufsize;
+
+		n = pread(fd, buf, want, (off_t)(off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (uint64_t)n;
+	}
+	free(buf);
+	return n < 0 ? -errno : (int64_t)done;
+}
