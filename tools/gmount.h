@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * gmount.h - finding a running glassfs mount from a path, and talking to
- * its daemon: the control socket (one JSON line per command) and the
- * request ring (glassfs_trace.h), both in the mount's runtime directory.
+ * gmount.h - a running glassfs mount as the tools see it: found from a
+ * path through the mount table (mounts.h), its runtime directory
+ * (fs/control.h says where), and its control socket (one JSON line per
+ * command, the protocol in fs/control.c).
  *
- * Reads /proc/self/mountinfo, never the mount itself: looking a mount up
- * sends no request to its daemon.
+ * Finding a mount and talking to its socket send no request to its file
+ * system: looking up a mountpoint reads /proc/self/mountinfo, and the
+ * socket is served by a daemon thread that is not a FUSE worker.
  */
 #ifndef FSI_GMOUNT_H
 #define FSI_GMOUNT_H
@@ -15,8 +17,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-#include "glassfs_trace.h"
 
 struct gmount {
 	char mountpoint[PATH_MAX];
@@ -28,8 +28,8 @@ struct gmount {
 	char rundir[PATH_MAX];	/* runtime directory, if found */
 };
 
-/* The mount holding @path (the deepest mount whose mountpoint is a prefix
- * of its real path).  -ENOENT if none. */
+/* The mount @path is the mountpoint of or lies on (mnt_find()).
+ * -ENOENT if none. */
 int gmount_find(const char *path, struct gmount *m);
 /* The mount with device @major:@minor. */
 int gmount_by_dev(unsigned major, unsigned minor, struct gmount *m);
@@ -37,29 +37,24 @@ int gmount_by_dev(unsigned major, unsigned minor, struct gmount *m);
  * daemon publishes none (or runs for a user we cannot see). */
 int gmount_rundir(struct gmount *m);
 
-/* One command on the control socket; *reply is the parsed JSON object,
+/*
+ * gmount_find() and gmount_rundir() for a subcommand's operand, then a
+ * "hello" to check that the socket is this mount's: on failure, one
+ * warning saying why (no such path, not glassfs, no socket, refused) and
+ * -errno.  *hello (if @hello) gets the reply, for json_object_put().
+ */
+int gmount_attach(const char *path, struct gmount *m, json_object **hello);
+
+/*
+ * One command on the control socket; *reply is the parsed JSON object,
  * to be released with json_object_put().  -EPROTO on a reply with
- * "error" (then *reply holds it). */
+ * "error" (then *reply holds it); -ETIMEDOUT when the daemon does not
+ * answer within 5 seconds (it serves one client at a time).
+ */
 int gmount_ctl(const struct gmount *m, const char *cmd, json_object **reply);
 
-/* A reader of the request ring. */
-struct ring {
-	const struct gfs_trace_hdr *hdr;
-	const struct gfs_trace_rec *recs;
-	size_t map_len;
-	uint64_t next;		/* sequence number to read next */
-	uint64_t missed;	/* records overwritten before we read them */
-};
-
-int ring_open(const char *path, struct ring *r);
-void ring_close(struct ring *r);
-/* Start from the oldest record still in the ring, or from now. */
-void ring_rewind(struct ring *r);
-void ring_skip_to_now(struct ring *r);
-/* 1 and *rec filled; 0 when nothing new; counts overwritten records in
- * r->missed. */
-int ring_read(struct ring *r, struct gfs_trace_rec *rec);
-/* Whether the daemon still writes to it. */
-bool ring_alive(const struct ring *r);
+/* A member of a reply: an integer (0 when absent), a string (NULL). */
+uint64_t gmount_u64(json_object *o, const char *key);
+const char *gmount_str(json_object *o, const char *key);
 
 #endif
