@@ -215,18 +215,18 @@ PY
 }
 
 @test "-o commit_ms= is honoured: younger writes lost by a kill, older kept" {
-	# commit_ms=3000: a write 0.5 s old is not committed yet ...
-	gfs_mount -o commit_ms=3000
+	# commit_ms=4000: a write 0.5 s old is not committed yet ...
+	gfs_mount -o commit_ms=4000
 	head -c 100000 /dev/urandom >"$SRC/young"
 	cp "$SRC/young" "$MNT/young"
 	sleep 0.5
 	crash KILL
-	gfs_mount -o commit_ms=3000
+	gfs_mount -o commit_ms=4000
 	[ ! -e "$MNT/young" ]
-	# ... one 4.5 s old is.
+	# ... one 6 s old is.
 	head -c 100000 /dev/urandom >"$SRC/old"
 	cp "$SRC/old" "$MNT/old"
-	sleep 4.5
+	sleep 6
 	crash KILL
 	gfs_mount
 	[ "$(sha "$MNT/old")" = "$(sha "$SRC/old")" ]
@@ -311,7 +311,7 @@ PY
 	BG_PIDS+=($!)
 	# Kill once a few files are synced, a few hundred ms into the load.
 	local i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		[ "$(wc -l <"$manifest")" -ge 6 ] && break
 		sleep 0.05
 	done
@@ -322,7 +322,7 @@ PY
 	# write-back) and stops.
 	local pid
 	for pid in "${BG_PIDS[@]}"; do
-		for ((i = 0; i < 100; i++)); do
+		for ((i = 0; i < 300; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
@@ -376,10 +376,11 @@ time.sleep(600)
 PY
 	BG_PIDS+=($!)
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		[ -f "$ready" ] && break
 		sleep 0.1
 	done
+	[ -f "$ready" ]
 	local inos
 	inos=$(tr ' ' , <"$ready")
 	# The orphans are in the store, with no links, and keep their data.

@@ -204,7 +204,7 @@ time.sleep(600)
 PY
 	HOLDER=$!
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 400; i++)); do
 		[ -e "$ready" ] && return 0
 		sleep 0.05
 	done

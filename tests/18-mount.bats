@@ -30,7 +30,7 @@ teardown() {
 		fusermount3 -u "$MNT" || { fusermount3 -uz "$MNT"; failed=1; }
 	fi
 	# Daemons of this test (not the helper's foreground one) must go.
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		[ -z "$(our_daemons)" ] && break
 		sleep 0.1
 	done
@@ -93,7 +93,7 @@ ns_mount_line() {
 # Wait until no daemon of this test is left (after an unmount).
 daemons_gone() {
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		[ -z "$(our_daemons)" ] && return 0
 		sleep 0.1
 	done
