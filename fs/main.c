@@ -92,6 +92,25 @@ static void daemon_ready(void)
 	ready_fd = -1;
 }
 
+/* Before the store is opened (or created): a mount on a non-directory
+ * would succeed and leave a root the kernel marks bad. */
+static int check_mountpoint(const char *mnt)
+{
+	struct stat st;
+
+	if (stat(mnt, &st) < 0) {
+		fprintf(stderr, "glassfs: cannot mount on '%s': %s\n", mnt,
+			strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "glassfs: cannot mount on '%s': not a "
+			"directory\n", mnt);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_store(struct gfs_opts *o, struct store **s)
 {
 	struct store_params p = {
@@ -244,6 +263,10 @@ int main(int argc, char *argv[])
 		goto out_free;
 	}
 	g.opts = &o;
+	if (check_mountpoint(o.mountpoint)) {
+		ret = EXIT_MOUNT;
+		goto out_free;
+	}
 	if (!o.foreground)
 		daemon_start();
 	ret = open_store(&o, &g.store) ? EXIT_STORE : run(&g, &args, &o);

@@ -2,11 +2,15 @@
 /*
  * ops_xattr.c - extended attributes.
  *
- * Layer: FUSE glue (like the kernel's fs/fuse/xattr.c).  Names in the
- * "system." namespace are refused with EOPNOTSUPP: they are POSIX ACLs
- * and capabilities the kernel would have to enforce, and storing them
- * without enforcement would mislead (see glassfs(8), Non-features).  The
- * kernel itself limits names to 255 bytes and values to 64 KiB.
+ * Layer: FUSE glue (like the kernel's fs/fuse/xattr.c).  FUSE hands the
+ * daemon every name, so the namespace rules of Linux file systems are
+ * applied here: "user.", "trusted." and "security." are stored; "system."
+ * (POSIX ACLs, which the kernel would have to enforce: storing them
+ * without enforcement would mislead, see glassfs(8) Non-features) and
+ * unknown namespaces are refused.  The VFS checks who may read or write
+ * trusted.* values, but not who may list their names: that filter is
+ * here.  The kernel itself limits names to 255 bytes and values to
+ * 64 KiB.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +18,21 @@
 
 #include "fs.h"
 
+/* The namespaces Linux file systems store; "system." is refused (see the
+ * header), and a name without a known namespace gets EOPNOTSUPP, a bare
+ * prefix EINVAL, as on ext4. */
+static const char *const namespaces[] = { "user.", "trusted.", "security." };
+
 static int check_xattr_name(const char *name)
 {
-	if (!strncmp(name, "system.", 7))
-		return -EOPNOTSUPP;
-	return name[0] ? 0 : -EINVAL;
+	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]);
+	     i++) {
+		size_t n = strlen(namespaces[i]);
+
+		if (!strncmp(name, namespaces[i], n))
+			return name[n] ? 0 : -EINVAL;
+	}
+	return -EOPNOTSUPP;
 }
 
 void gfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
@@ -72,19 +86,56 @@ void gfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	free(buf);
 }
 
+/* Drops trusted.* names from a list, as the VFS does for callers without
+ * CAP_SYS_ADMIN on other file systems; uid 0 is all the daemon knows. */
+static size_t hide_trusted(char *list, size_t len)
+{
+	size_t in = 0, out = 0;
+
+	while (in < len) {
+		size_t n = strnlen(list + in, len - in) + 1;
+
+		if (strncmp(list + in, "trusted.", 8)) {
+			memmove(list + out, list + in, n);
+			out += n;
+		}
+		in += n;
+	}
+	return out;
+}
+
+static int list_names(struct gfs_call *c, fuse_ino_t ino, size_t size,
+		      char **buf, size_t *len)
+{
+	bool filter = fuse_req_ctx(c->req)->uid != 0;
+	size_t want = size;
+	int err;
+
+	if (filter) {
+		/* The whole list is needed to know the filtered size. */
+		err = store_listxattr(c->g->store, ino, NULL, 0, &want);
+		if (err)
+			return err;
+	}
+	if (want && !(*buf = malloc(want)))
+		return -ENOMEM;
+	err = store_listxattr(c->g->store, ino, *buf, want, len);
+	if (err || !filter)
+		return err;
+	*len = hide_trusted(*buf, *len);
+	return size && *len > size ? -ERANGE : 0;
+}
+
 void gfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct gfs_call c;
 	char *buf = NULL;
 	size_t len = 0;
-	int err = 0;
+	int err;
 
 	call_begin(&c, req, GFS_OP_LISTXATTR, ino);
 	c.tc.len = (uint32_t)size;
-	if (size && !(buf = malloc(size)))
-		err = -ENOMEM;
-	if (!err)
-		err = store_listxattr(c.g->store, ino, buf, size, &len);
+	err = list_names(&c, ino, size, &buf, &len);
 	reply_xattr(&c, err, size, buf, len);
 	free(buf);
 }

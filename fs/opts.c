@@ -124,7 +124,9 @@ static char *absolute(const char *arg)
 		     slash ? slash + 1 : arg) < 0)
 		res = NULL;
 	free(dir);
-	return res;
+	/* An unresolvable directory is the store's problem, not the
+	 * command line's: keep the path, store_open() refuses it. */
+	return res ? res : strdup(arg);
 }
 
 static int opt_proc(void *data, const char *arg, int key,

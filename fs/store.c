@@ -834,6 +834,27 @@ static int schema_has_tables(sqlite3 *db, char *why, size_t whylen)
 	return 0;
 }
 
+/* SQLite's integrity messages start "*** in database main ***\n" and may
+ * span lines: the reason given to the user is one line. */
+static void one_line_why(char *why, size_t whylen, const char *res)
+{
+	static const char prefix[] = "*** in database main ***";
+	size_t n;
+
+	if (!res)
+		res = "quick_check failed";
+	if (!strncmp(res, prefix, sizeof(prefix) - 1))
+		res += sizeof(prefix) - 1;
+	while (*res == '\n' || *res == ' ')
+		res++;
+	n = (size_t)snprintf(why, whylen, "corrupt (%s", res);
+	for (char *c = why; *c; c++)
+		if (*c == '\n')
+			*c = ';';
+	if (n + 2 < whylen)
+		strcat(why, ")");
+}
+
 static int quick_check(sqlite3 *db, char *why, size_t whylen)
 {
 	sqlite3_stmt *q;
@@ -847,7 +868,7 @@ static int quick_check(sqlite3 *db, char *why, size_t whylen)
 		const char *res = (const char *)sqlite3_column_text(q, 0);
 
 		if (!res || strcmp(res, "ok")) {
-			WHY("corrupt (%s)", res ? res : "quick_check failed");
+			one_line_why(why, whylen, res);
 			err = -EUCLEAN;
 		}
 	} else {
@@ -1056,7 +1077,8 @@ static int take_mount_lock(struct store *s, const struct store_params *p,
 	}
 	if (s->lock_fd < 0) {
 		err = -errno;
-		if (err == -EROFS || (err == -EACCES && !p->readonly))
+		if (err == -EROFS || err == -EPERM ||
+		    (err == -EACCES && !p->readonly))
 			WHY("%s (use -o ro to serve it read-only)",
 			    strerror(-err));
 		else
@@ -1214,10 +1236,12 @@ static bool dir_writable(const char *dir)
 }
 
 /*
- * A read-only store in a directory nobody may write (read-only media):
- * SQLite cannot create the -shm that WAL mode reads through, so the store
- * is opened as immutable.  Safe only with no WAL to recover, and because
- * the shared mount lock keeps read-write glassfs mounts out.
+ * A read-only open of a store with no WAL to recover is an immutable open:
+ * a plain read-only connection to a WAL database would create -wal and
+ * -shm files beside it and, being read-only, leave them there; and on
+ * read-only media it cannot create the -shm at all.  The shared mount
+ * lock keeps read-write glassfs mounts out; other programs must not change
+ * a store while it is mounted read-only (glassfs(8)).
  */
 static int immutable_uri(const char *path, char *uri, size_t size)
 {
@@ -1247,12 +1271,13 @@ static int open_db(struct store *s, const struct store_params *p,
 	flags |= p->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (!s->dir)
 		flags |= SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY;
-	if (p->readonly && s->dir && !dir_writable(s->dir)) {
-		snprintf(wal, sizeof(wal), "%s-wal", p->path);
-		if (file_size(wal) > 0)
-			return WHY("read-only, with a WAL to recover: mount it "
-				   "read-write once"),
-			       -EROFS;
+	snprintf(wal, sizeof(wal), "%s-wal", p->path);
+	if (p->readonly && s->dir && file_size(wal) > 0 &&
+	    !dir_writable(s->dir))
+		return WHY("read-only, with a WAL to recover: mount it "
+			   "read-write once"),
+		       -EROFS;
+	if (p->readonly && s->dir && file_size(wal) == 0) {
 		if (immutable_uri(p->path, uri, sizeof(uri)))
 			return WHY("path too long"), -ENAMETOOLONG;
 		name = uri;

@@ -718,7 +718,10 @@ int store_rename(struct store *s, uint64_t parent, const char *name,
 static int do_setattr(struct store *s, uint64_t ino,
 		      const struct store_setattr *sa, struct inode_rec *r)
 {
-	int64_t now = store_now();
+	/* With the write-back cache the kernel sends its own "now" as the
+	 * ctime: use it for *_NOW too, so that one touch gives one time. */
+	int64_t now = sa->valid & STORE_SET_CTIME ? ts_ns(&sa->ctime)
+						  : store_now();
 	int err;
 
 	err = inode_load(s, ino, r);
