@@ -70,20 +70,22 @@ DEMO_LIST(DEMO_DECLARE)
 
 /* Where a figure comes from: printed in SOURCE, and in the JSON. */
 enum demo_src {
-	SRC_DAEMON,    /* the daemon's request ring: what the kernel asked */
-	SRC_CACHESTAT, /* cachestat(2) of the file */
-	SRC_MINCORE,   /* mincore(2) of a mapping */
-	SRC_SMAPS,     /* /proc/PID/smaps of the measuring child */
-	SRC_PAGEMAP,   /* /proc/PID/pagemap with /proc/kpageflags */
-	SRC_RUSAGE,    /* getrusage(2) of the measuring child */
-	SRC_PERF,      /* raw_syscalls:sys_enter counted by perf_event */
-	SRC_MEMINFO,   /* /proc/meminfo */
-	SRC_VMSTAT,    /* /proc/vmstat */
-	SRC_MEMCG,     /* the memory cgroup's own files */
-	SRC_CLOCK,     /* CLOCK_MONOTONIC */
-	SRC_PROGRAM,   /* what the program saw: bytes, errno, signal */
-	SRC_STAT,      /* stat(2) */
-	SRC_SYSCTL,    /* /proc/sys */
+	SRC_DAEMON,	/* the daemon's request ring: what the kernel asked */
+	SRC_CACHESTAT,	/* cachestat(2) of the file */
+	SRC_MINCORE,	/* mincore(2) of a mapping */
+	SRC_SMAPS,	/* /proc/PID/smaps of the measuring child */
+	SRC_PAGEMAP,	/* /proc/PID/pagemap: present, file or copy, frame */
+	SRC_KPAGEFLAGS, /* /proc/kpageflags of a mapped page's frame */
+	SRC_RUSAGE,	/* getrusage(2) of the measuring child */
+	SRC_PERF,	/* raw_syscalls:sys_enter counted by perf_event */
+	SRC_PROCIO,	/* /proc/PID/io of the measuring child */
+	SRC_MEMINFO,	/* /proc/meminfo */
+	SRC_VMSTAT,	/* /proc/vmstat */
+	SRC_MEMCG,	/* the memory cgroup's own files */
+	SRC_CLOCK,	/* CLOCK_MONOTONIC */
+	SRC_PROGRAM,	/* what the program saw: bytes, errno, signal */
+	SRC_STAT,	/* stat(2) */
+	SRC_SYSCTL,	/* /proc/sys */
 };
 
 /* Where the demonstration runs. */
@@ -97,6 +99,7 @@ struct demo_ctx {
 	bool fast;		/* --fast: may lower write-back sysctls */
 	bool root;		/* effective uid 0 */
 	bool last_attempt;	/* -EAGAIN will not be retried */
+	unsigned own_drops;	/* drop_caches it wrote itself */
 	struct demo_result *res;
 };
 
@@ -242,6 +245,11 @@ int demo_evict(struct demo_ctx *c, const char *name, uint64_t *left);
 uint64_t demo_meminfo(const char *field);
 uint64_t demo_vmstat(const char *field);
 
+/* The physical frame of each of @n pages from @addr in process @pid
+ * (/proc/PID/pagemap): 0 for a page not present, or when the kernel
+ * hides frames (not root).  0 or -errno. */
+int demo_pfns(pid_t pid, uint64_t addr, uint64_t n, uint64_t *pfn);
+
 /* The mapping of @fd's file in process @pid, with its pagemap summary
  * (pages.*); -ENOENT if none. */
 int demo_smaps(pid_t pid, int fd, struct pm_mapping *out);
@@ -256,6 +264,8 @@ struct demo_step {
 	uint64_t minflt, majflt;
 	uint64_t inblock;  /* bytes the kernel read from storage for it */
 	uint64_t syscalls; /* FSI_UNKNOWN without perf tracepoints */
+	uint64_t rwcalls;  /* read- and write-family calls (/proc/self/io
+			    * syscr + syscw); FSI_UNKNOWN */
 	int64_t result;	   /* step-specific: bytes, value, -errno */
 	uint64_t v[4];	   /* step-specific */
 };
@@ -266,6 +276,7 @@ struct demo_step {
 struct demo_shared {
 	struct demo_step step[DEMO_STEPS];
 	uint64_t syscall_base; /* a null step's count, subtracted */
+	uint64_t rwcall_base;  /* the same for rwcalls */
 	int perf_errno;	       /* why syscalls are unknown */
 };
 
@@ -274,6 +285,7 @@ struct demo_child {
 	int go, ack; /* parent -> child, child -> parent */
 	int undo;
 	int perf_fd;		/* the child's own counter */
+	int io_fd;		/* the child's /proc/self/io */
 	struct demo_shared *sh; /* shared page; after demo_child_end(), res */
 	struct demo_shared res;
 };

@@ -249,6 +249,7 @@ static int drop(struct run *r, enum way w)
 	case WAY_FADVISE:
 		return pc_evict(r->fd);
 	case WAY_DROP:
+		r->c->own_drops++;
 		return drop_caches();
 	case WAY_PRESSURE:
 		/* The child reads the pressure file in its cgroup. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -324,32 +325,84 @@ int demo_smaps(pid_t pid, int fd, struct pm_mapping *out)
 	return err;
 }
 
+int demo_pfns(pid_t pid, uint64_t addr, uint64_t n, uint64_t *pfn)
+{
+	char path[64];
+	uint64_t i, pme;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		off_t at = (off_t)((addr / fsi_page_size + i) * sizeof(pme));
+
+		if (pread(fd, &pme, sizeof(pme), at) != sizeof(pme)) {
+			err = -EIO;
+			break;
+		}
+		/* Bit 63: present; bits 0-54: the frame. */
+		pfn[i] = pme >> 63 ? pme & ((1ULL << 55) - 1) : 0;
+	}
+	close(fd);
+	return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* The measuring child                                                */
 /* ------------------------------------------------------------------ */
 
-/* The tracepoint id of raw_syscalls:sys_enter, or -errno. */
+static int read_id(const char *tracefs)
+{
+	char p[256];
+	FILE *f;
+	int id;
+
+	snprintf(p, sizeof(p), "%s/events/raw_syscalls/sys_enter/id", tracefs);
+	f = fopen(p, "re");
+	if (!f)
+		return -errno;
+	id = fscanf(f, "%d", &id) == 1 ? id : -EIO;
+	fclose(f);
+	return id;
+}
+
+/* Where tracefs is not mounted, root may mount a private one for a
+ * moment: the id is the kernel's, whoever looks. */
+static int read_id_private(void)
+{
+	char dir[] = "/tmp/fsinspect-tracefs.XXXXXX";
+	int id;
+
+	if (geteuid() != 0 || !mkdtemp(dir))
+		return -EACCES;
+	if (mount("nodev", dir, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0) {
+		id = -errno;
+	} else {
+		id = read_id(dir);
+		if (umount2(dir, 0) < 0)
+			umount2(dir, MNT_DETACH);
+	}
+	rmdir(dir);
+	return id;
+}
+
+/* The tracepoint id of raw_syscalls:sys_enter, or -errno; looked up
+ * once, in the parent. */
 static int sys_enter_id(void)
 {
-	static const char *const paths[] = {
-		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
-		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
-	};
-	int err = -ENOENT, id;
+	static int id;
 
-	for (size_t i = 0; i < 2; i++) {
-		FILE *f = fopen(paths[i], "re");
-
-		if (!f) {
-			err = -errno;
-			continue;
-		}
-		err = fscanf(f, "%d", &id) == 1 ? id : -EIO;
-		fclose(f);
-		if (err >= 0)
-			return err;
-	}
-	return err;
+	if (id)
+		return id;
+	id = read_id("/sys/kernel/tracing");
+	if (id < 0)
+		id = read_id("/sys/kernel/debug/tracing");
+	if (id < 0)
+		id = read_id_private();
+	return id;
 }
 
 /* In the child: a counter of its own system calls, or -errno. */
@@ -383,24 +436,54 @@ static uint64_t tv_ns(const struct timeval *tv)
 	       (uint64_t)tv->tv_usec * 1000ULL;
 }
 
+/* syscr + syscw of /proc/self/io, read through @fd: the kernel counts
+ * a read after it is done, so this one is in the next value. */
+static uint64_t read_rwcalls(int fd)
+{
+	unsigned long long r, w;
+	char buf[512], *p;
+	ssize_t n;
+
+	if (fd < 0)
+		return FSI_UNKNOWN;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return FSI_UNKNOWN;
+	buf[n] = '\0';
+	p = strstr(buf, "syscr:");
+	if (!p || sscanf(p, "syscr: %llu syscw: %llu", &r, &w) != 2)
+		return FSI_UNKNOWN;
+	return r + w;
+}
+
 /* The child's snapshot at demo_step_begin(). */
 static struct {
 	struct rusage ru;
-	uint64_t t, sys;
+	uint64_t t, sys, rw;
 } begin;
 
 void demo_step_begin(struct demo_child *ch, int i)
 {
 	getrusage(RUSAGE_SELF, &begin.ru);
 	begin.t = demo_now_ns();
-	/* Last: the counter sees this read's own entry, not what follows
-	 * until the next read; the null step measures that constant. */
+	/* Last: each counter sees its own reading, but nothing else of
+	 * ours until the action; the null step measures that constant. */
+	begin.rw = read_rwcalls(ch->io_fd);
 	begin.sys = read_counter(ch->perf_fd);
+}
+
+/* @b - @a - @base, or FSI_UNKNOWN. */
+static uint64_t delta(uint64_t a, uint64_t b, uint64_t base)
+{
+	if (a == FSI_UNKNOWN || b == FSI_UNKNOWN || base == FSI_UNKNOWN)
+		return FSI_UNKNOWN;
+	return b - a - base;
 }
 
 void demo_step_end(struct demo_child *ch, int i, int64_t result)
 {
-	uint64_t sys = read_counter(ch->perf_fd), t = demo_now_ns();
+	uint64_t sys = read_counter(ch->perf_fd);
+	uint64_t rw = read_rwcalls(ch->io_fd), t = demo_now_ns();
 	struct demo_step *s = &ch->sh->step[i];
 	struct rusage ru;
 
@@ -411,28 +494,26 @@ void demo_step_end(struct demo_child *ch, int i, int64_t result)
 	s->minflt = (uint64_t)(ru.ru_minflt - begin.ru.ru_minflt);
 	s->majflt = (uint64_t)(ru.ru_majflt - begin.ru.ru_majflt);
 	s->inblock = (uint64_t)(ru.ru_inblock - begin.ru.ru_inblock) * 512;
-	s->syscalls = FSI_UNKNOWN;
-	if (sys != FSI_UNKNOWN && begin.sys != FSI_UNKNOWN &&
-	    ch->sh->syscall_base != FSI_UNKNOWN)
-		s->syscalls = sys - begin.sys - ch->sh->syscall_base;
+	s->syscalls = delta(begin.sys, sys, ch->sh->syscall_base);
+	s->rwcalls = delta(begin.rw, rw, ch->sh->rwcall_base);
 	s->result = result;
 }
 
-/* Calibrates the counter with a step that does nothing. */
+/* Opens the child's counters and measures a step that does nothing. */
 static void calibrate(struct demo_child *ch)
 {
-	uint64_t a, b;
+	struct demo_step *s = &ch->sh->step[0];
 
-	ch->sh->syscall_base = FSI_UNKNOWN;
+	ch->sh->syscall_base = ch->sh->rwcall_base = 0;
+	ch->io_fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
 	ch->perf_fd = open_syscall_counter();
-	if (ch->perf_fd < 0) {
+	if (ch->perf_fd < 0)
 		ch->sh->perf_errno = -ch->perf_fd;
-		return;
-	}
-	a = read_counter(ch->perf_fd);
-	b = read_counter(ch->perf_fd);
-	if (a != FSI_UNKNOWN && b != FSI_UNKNOWN)
-		ch->sh->syscall_base = b - a;
+	demo_step_begin(ch, 0);
+	demo_step_end(ch, 0, 0);
+	ch->sh->syscall_base = s->syscalls;
+	ch->sh->rwcall_base = s->rwcalls;
+	memset(s, 0, sizeof(*s));
 }
 
 static int read_byte(int fd)
@@ -489,22 +570,25 @@ static void run_child(struct demo_child *ch, demo_child_fn fn, void *arg,
 
 int demo_child_start(struct demo_child *ch, demo_child_fn fn, void *arg)
 {
-	int go[2], ack[2];
+	int go[2], ack[2], err;
 	pid_t parent = getpid();
+	void *sh;
 
 	memset(ch, 0, sizeof(*ch));
-	ch->sh = mmap(NULL, sizeof(*ch->sh), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ch->sh == MAP_FAILED)
+	sys_enter_id();
+	sh = mmap(NULL, sizeof(*ch->sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
 		return -errno;
 	if (pipe2(go, O_CLOEXEC) < 0)
-		return -errno;
+		goto out_unmap;
 	if (pipe2(ack, O_CLOEXEC) < 0)
-		return -errno;
+		goto out_close_go;
 	fflush(NULL);
+	ch->sh = sh;
 	ch->pid = fork();
 	if (ch->pid < 0)
-		return -errno;
+		goto out_close_ack;
 	if (ch->pid == 0) {
 		close(go[1]);
 		close(ack[0]);
@@ -518,6 +602,21 @@ int demo_child_start(struct demo_child *ch, demo_child_fn fn, void *arg)
 	ch->ack = ack[0];
 	ch->undo = demo_undo_push(kill_child, (void *)(intptr_t)ch->pid);
 	return 0;
+out_close_ack:
+	err = -errno;
+	close(ack[0]);
+	close(ack[1]);
+	errno = -err;
+out_close_go:
+	err = -errno;
+	close(go[0]);
+	close(go[1]);
+	errno = -err;
+out_unmap:
+	err = -errno;
+	munmap(sh, sizeof(*ch->sh));
+	memset(ch, 0, sizeof(*ch));
+	return err;
 }
 
 int demo_child_run(struct demo_child *ch)
