@@ -1155,6 +1155,54 @@ EOF
 	assert_output $'4\n2\n2'
 }
 
+# A fixed sequence of namespace changes, and what the tree looks like
+# after it, whatever the kernel caches.
+ns_sequence() {
+	mkdir -p "$MNT/a/b" "$MNT/c"
+	echo 1 >"$MNT/a/f"
+	ln "$MNT/a/f" "$MNT/c/f-link"
+	ln -s ../a/f "$MNT/c/sym"
+	stat "$MNT/a/f" "$MNT/c/f-link" >/dev/null
+	mv "$MNT/a/b" "$MNT/c/b"
+	mv "$MNT/c/f-link" "$MNT/c/b/f-moved"
+	gfs-sys rename "$MNT/a" "$MNT/c/b" exchange >/dev/null
+	rm "$MNT/c/b/f"
+	gfs-sys stat "$MNT/a/f" || true
+	touch "$MNT/a/f"
+	mkdir "$MNT/c/b/new"
+	rmdir "$MNT/c/b/new"
+	(cd "$MNT" && find . -printf '%p %y %n %s %l\n' | sort)
+}
+
+@test "the same namespace sequence gives the same tree in every cache mode" {
+	local mode
+	for mode in auto always never; do
+		rm -f "$STORE"
+		gfs_mount -o cache=$mode
+		ns_sequence >"$BATS_TEST_TMPDIR/$mode"
+		gfs_remount -o cache=$mode
+		(cd "$MNT" && find . -printf '%p %y %n %s %l\n' | sort) \
+			>"$BATS_TEST_TMPDIR/$mode.remounted"
+		gfs_umount
+	done
+	run cat "$BATS_TEST_TMPDIR/auto"
+	assert_output - <<'EOF'
+ENOENT
+. d 4 0 
+./a d 2 0 
+./a/f f 1 0 
+./a/f-moved f 1 2 
+./c d 3 0 
+./c/b d 2 0 
+./c/sym l 1 6 ../a/f
+EOF
+	diff "$BATS_TEST_TMPDIR/auto" "$BATS_TEST_TMPDIR/always"
+	diff "$BATS_TEST_TMPDIR/auto" "$BATS_TEST_TMPDIR/never"
+	for mode in auto always never; do
+		diff <(sed 1d "$BATS_TEST_TMPDIR/$mode") "$BATS_TEST_TMPDIR/$mode.remounted"
+	done
+}
+
 # A tree with every kind of inode, and a description of it that leaves
 # out times (12-attrs checks those).
 make_tree() {
