@@ -187,6 +187,12 @@ void dm_stop(struct demo_mount *m);
 /* Unmount and mount the same store again (scratch only). */
 int dm_remount(struct demo_mount *m);
 
+/* @c on the glassfs mount @m instead: a copy whose directory is @m's
+ * root (its files go with the mount); demo_subctx_close() when done. */
+int demo_subctx(const struct demo_ctx *c, struct demo_mount *m,
+		struct demo_ctx *sub);
+void demo_subctx_close(struct demo_ctx *sub);
+
 /* A further scratch mount with other options; dm_stop() unmounts and
  * frees it (or the end of the demonstration does).  -EOPNOTSUPP unless
  * the context is a scratch one. */
@@ -234,6 +240,16 @@ int demo_open(struct demo_ctx *c, const char *name, int flags);
 int demo_file(struct demo_ctx *c, const char *name, uint64_t size, int fill);
 /* Inode of @fd (from the kernel's cached attributes: no request). */
 uint64_t demo_ino(int fd);
+
+/*
+ * Make the next access to @name come from storage, not the page cache:
+ * on a scratch mount, unmount and mount the store again (every
+ * descriptor into the mount must be closed: the context's own is
+ * reopened); on another glassfs mount, ask the daemon to invalidate the
+ * inode; elsewhere, fsync and POSIX_FADV_DONTNEED (a no-op on tmpfs).
+ * *how says which ("remount", "inval", "fadvise").  0 or -errno.
+ */
+int demo_reload(struct demo_ctx *c, const char *name, const char **how);
 
 /* cachestat of @fd's pages; FSI_UNKNOWN fields if it cannot tell. */
 void demo_cache(int fd, struct pc_stat *st);

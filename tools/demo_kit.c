@@ -266,6 +266,42 @@ int demo_evict(struct demo_ctx *c, const char *name, uint64_t *left)
 	return err;
 }
 
+static int remount(struct demo_ctx *c)
+{
+	int err;
+
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+	c->dirfd = -1;
+	err = dm_remount(c->mnt);
+	if (err)
+		return err;
+	c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return c->dirfd < 0 ? -errno : 0;
+}
+
+int demo_reload(struct demo_ctx *c, const char *name, const char **how)
+{
+	int fd, err;
+	uint64_t left;
+
+	if (c->scratch) {
+		*how = "remount";
+		return remount(c);
+	}
+	if (c->mnt) {
+		*how = "inval";
+		fd = demo_open(c, name, O_RDONLY);
+		if (fd < 0)
+			return fd;
+		err = dm_inval(c->mnt, demo_ino(fd));
+		close(fd);
+		return err;
+	}
+	*how = "fadvise";
+	return demo_evict(c, name, &left);
+}
+
 /* "Name: value" (meminfo, kB) or "name value" (vmstat). */
 static uint64_t proc_field(const char *file, const char *field, int scale)
 {
