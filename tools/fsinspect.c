@@ -31,6 +31,7 @@ static const struct fsi_cmd fsi_cmds[] = {
 	{"maps", cmd_maps, "processes mapping (or holding open) files"},
 	{"evict", cmd_evict, "drop files' clean pages from the page cache"},
 	{"load", cmd_load, "read files into the page cache"},
+	{"demo", cmd_demo, "demonstrate the article's claims, with evidence"},
 	{"trace", cmd_trace, "a glassfs mount's requests, live"},
 	{"stats", cmd_stats, "a glassfs daemon's counters and store"},
 	{"watch", cmd_watch, "a live view of a glassfs mount's page cache"},

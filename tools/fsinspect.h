@@ -43,6 +43,7 @@ int cmd_cache(int argc, char **argv);
 int cmd_maps(int argc, char **argv);
 int cmd_evict(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
