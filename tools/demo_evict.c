@@ -359,10 +359,14 @@ static void publish_way(struct demo_ctx *c, enum way w,
 	    "cached after", f->tried);
 	fig(c, w, "evicted", f->after.evicted, "pages", SRC_CACHESTAT,
 	    "shadow entries left (evicted)", f->tried);
-	if (f->tried)
+	if (f->tried) {
 		demo_fig_reads(c, k, &f->reread, t);
-	else
-		fig(c, w, "reread_reads", 0, "requests", SRC_DAEMON, t, false);
+	} else {
+		fig(c, w, "reread_reads", 0, "requests", SRC_DAEMON,
+		    "next read: READ requests", false);
+		fig(c, w, "reread_read_bytes", 0, "bytes", SRC_DAEMON,
+		    "next read: bytes READ", false);
+	}
 	fig(c, w, "reread_inblock", f->step.inblock, "bytes", SRC_RUSAGE,
 	    "next read: storage reads accounted", f->tried);
 	free(k);

@@ -242,11 +242,21 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 		demo_fig_na(c, "wb_sender", NULL, SRC_DAEMON,
 			    "thread that sent the first WRITE");
 	}
-	demo_fig_real(c, "first_write_s",
-		      f->first_write_s_ns ? f->first_write_s_ns / 1e9 : NAN,
-		      "s", SRC_DAEMON, "the writes to the first WRITE");
-	demo_fig_real(c, "clean_s", f->clean_ns ? f->clean_ns / 1e9 : NAN, "s",
-		      SRC_CACHESTAT, "the writes to no dirty page");
+	if (c->mnt)
+		demo_fig_real(c, "first_write_s",
+			      f->first_write_s_ns ? f->first_write_s_ns / 1e9
+						  : NAN,
+			      "s", SRC_DAEMON, "the writes to the first WRITE");
+	else
+		demo_fig_na(c, "first_write_s", "s", SRC_DAEMON,
+			    "the writes to the first WRITE");
+	/* Only a count that was above 0 can fall to 0. */
+	demo_fig_real(c, "clean_s",
+		      f->clean_ns && f->at_write.dirty != FSI_UNKNOWN &&
+				      f->at_write.dirty
+			      ? f->clean_ns / 1e9
+			      : NAN,
+		      "s", SRC_CACHESTAT, "the writes to no dirty page");
 	demo_fig(c, "dirty_end", f->dirty_end, "pages", SRC_CACHESTAT,
 		 "dirty when we stopped waiting");
 	demo_fig_real(c, "waited_s", f->waited_ns / 1e9, "s", SRC_CLOCK,
@@ -263,7 +273,14 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 	uint64_t seen = f->at_write.dirty;
 	bool written = !f->wb.known || f->wb.writes > 0;
 
-	if (seen == FSI_UNKNOWN || seen == 0)
+	if (seen == 0 && f->smaps_dirty != FSI_UNKNOWN && f->smaps_dirty)
+		demo_verdict(c, DEMO_UNKNOWN,
+			     "the mapping had %llu dirty bytes but the file "
+			     "had no page waiting for write-back: %s keeps no "
+			     "storage behind its page cache, there is nothing "
+			     "to write back to",
+			     (unsigned long long)f->smaps_dirty, c->fstype);
+	else if (seen == FSI_UNKNOWN || seen == 0)
 		demo_verdict(c, DEMO_UNKNOWN,
 			     "no dirty page was seen after the writes (%s): "
 			     "something wrote them back before we looked",
