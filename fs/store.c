@@ -47,6 +47,8 @@
 #define CKPT_SOFT_BYTES (64LL << 20)
 #define CKPT_HARD_BYTES (512LL << 20)
 
+static void checkpointed(struct store *s, int nlog, int nckpt);
+
 /* ------------------------------------------------------------------ */
 /* Schema and migrations                                              */
 /* ------------------------------------------------------------------ */
@@ -396,12 +398,85 @@ static int wal_sync(struct store *s)
 	return err;
 }
 
+/* Room kept free on the store's file system for commits, checkpoints and
+ * the requests that free space (a delete needs a few pages of WAL). */
+#define SPACE_RESERVE (8ull << 20)
+
+/* What a request adding @adds bytes may come to need on disk: the WAL
+ * frames not yet copied into the database (a checkpoint will grow the
+ * database by up to that much), the open batch (its commit goes to the
+ * WAL), the new bytes twice (WAL, then database), and the reserve. */
+static uint64_t space_need(const struct store *s, int64_t adds)
+{
+	uint64_t pending = (uint64_t)(s->wal_frames - s->wal_ckpt) *
+			   s->page_size;
+
+	return pending + s->batch_bytes + 2 * (uint64_t)adds +
+	       (adds ? SPACE_RESERVE : SPACE_RESERVE / 2);
+}
+
+static int read_free(struct store *s, int64_t now)
+{
+	struct statvfs v;
+
+	if (statvfs(s->dir, &v) < 0)
+		return -errno;
+	s->free_bytes = (uint64_t)(geteuid() ? v.f_bavail : v.f_bfree) *
+			v.f_frsize;
+	s->free_at = now;
+	return 0;
+}
+
+/* Near full: commit, copy the whole WAL into the database and truncate
+ * it, so that what is pending no longer counts twice.  Lock held. */
+static void make_room(struct store *s)
+{
+	int64_t t0 = mono_ns();
+	int rc, nlog = 0, nckpt = 0;
+
+	if (batch_commit(s, false))
+		return;
+	rc = sqlite3_wal_checkpoint_v2(s->db, "main",
+				       SQLITE_CHECKPOINT_TRUNCATE, &nlog,
+				       &nckpt);
+	if (rc == SQLITE_OK)
+		checkpointed(s, nlog, nckpt);
+	event(s, STORE_EV_CHECKPOINT, 0, t0, rc == SQLITE_OK ? 0 : -ENOSPC);
+}
+
 /*
- * Starts a mutating request: takes the lock, opens the batch if none is
- * open, and sets a savepoint so that a failing request undoes only itself.
- * Every wop_begin() is paired with one wop_end(), which drops the lock.
+ * Refuses, with ENOSPC, a request the store's file system has no room for.
+ * SQLite finds a full disk only when the batch is committed, and a failed
+ * commit loses the whole batch, every file's; so space is checked up front,
+ * like a kernel file system reserving blocks at write(2) time.  Lock held.
  */
-int wop_begin(struct store *s)
+static int space_check(struct store *s, int64_t adds)
+{
+	int64_t now = mono_ns();
+
+	if (adds == WOP_FREES || !s->dir)
+		return 0;
+	/* Metadata requests come by the thousand: look every 50 ms, or at
+	 * once when the last figure was close. */
+	if ((adds || now - s->free_at > 50000000 ||
+	     s->free_bytes < 4 * space_need(s, adds)) &&
+	    read_free(s, now))
+		return 0; /* nothing known: let SQLite tell */
+	if (s->free_bytes >= space_need(s, adds))
+		return 0;
+	make_room(s);
+	if (read_free(s, now))
+		return 0;
+	return s->free_bytes >= space_need(s, adds) ? 0 : -ENOSPC;
+}
+
+/*
+ * Starts a mutating request: takes the lock, checks the room it needs,
+ * opens the batch if none is open, and sets a savepoint so that a failing
+ * request undoes only itself.  Every wop_begin() is paired with one
+ * wop_end(), which drops the lock.
+ */
+int wop_begin(struct store *s, int64_t adds)
 {
 	int err;
 
@@ -410,6 +485,9 @@ int wop_begin(struct store *s)
 		err = -EROFS;
 		goto out_unlock;
 	}
+	err = space_check(s, adds);
+	if (err)
+		goto out_unlock;
 	if (!s->in_batch) {
 		err = run(s, stmt(s, STMT_BEGIN), "begin");
 		if (err)
@@ -469,14 +547,27 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *s = arg;
 
-	s->wal_frames = frames; /* called under s->lock, from COMMIT */
+	/* Called under s->lock, from COMMIT.  Fewer frames than before: the
+	 * WAL was restarted from its beginning after a full checkpoint. */
+	if (frames < s->wal_frames)
+		s->wal_ckpt = 0;
+	s->wal_frames = frames;
 	return SQLITE_OK;
+}
+
+/* After a checkpoint reported @nckpt of @nlog frames copied.  Lock held. */
+static void checkpointed(struct store *s, int nlog, int nckpt)
+{
+	if (nlog == 0 && nckpt == 0)
+		s->wal_frames = s->wal_ckpt = 0; /* truncated */
+	else if (nckpt > s->wal_ckpt && nckpt <= s->wal_frames)
+		s->wal_ckpt = nckpt;
 }
 
 static void checkpoint(struct store *s)
 {
 	int64_t wal = (int64_t)s->wal_frames * s->page_size, t0 = mono_ns();
-	int rc;
+	int rc, nlog = 0, nckpt = 0;
 
 	if (wal < CKPT_SOFT_BYTES)
 		return;
@@ -485,8 +576,10 @@ static void checkpoint(struct store *s)
 		 * now, with requests waiting on the lock. */
 		rc = sqlite3_wal_checkpoint_v2(s->db, "main",
 					       SQLITE_CHECKPOINT_RESTART,
-					       NULL, NULL);
-		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+					       &nlog, &nckpt);
+		if (rc == SQLITE_OK)
+			checkpointed(s, nlog, nckpt);
+		else if (rc != SQLITE_BUSY)
 			store_err(s, rc, "checkpoint");
 		event(s, STORE_EV_CHECKPOINT, (uint64_t)wal, t0,
 		      rc == SQLITE_OK ? 0 : -EBUSY);
@@ -494,11 +587,13 @@ static void checkpoint(struct store *s)
 	}
 	store_unlock(s);
 	rc = sqlite3_wal_checkpoint_v2(s->ckpt_db, "main",
-				       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+				       SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		gfs_log(GFS_LOG_WARNING, "store: background checkpoint: %s",
 			sqlite3_errmsg(s->ckpt_db));
 	store_lock(s);
+	if (rc == SQLITE_OK)
+		checkpointed(s, nlog, nckpt);
 	event(s, STORE_EV_CHECKPOINT, (uint64_t)wal, t0,
 	      rc == SQLITE_OK ? 0 : -EBUSY);
 }
@@ -1107,6 +1202,14 @@ static int set_pragmas(struct store *s, const struct store_params *p,
 	err = exec_sql(s->db, sql, why, whylen);
 	if (!err)
 		err = exec_sql(s->db, "PRAGMA temp_store = MEMORY", why,
+			       whylen);
+	/* Debian builds SQLite with SECURE_DELETE on: every freed page is
+	 * overwritten with zeros, so deleting or rewriting a file writes its
+	 * whole size again to the WAL (and a full disk cannot free space).
+	 * FAST zeros deleted content only on pages written anyway, like a
+	 * kernel file system, which does not zero freed blocks either. */
+	if (!err)
+		err = exec_sql(s->db, "PRAGMA secure_delete = FAST", why,
 			       whylen);
 	if (err || s->readonly || !s->dir)
 		return err;

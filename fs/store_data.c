@@ -298,7 +298,7 @@ int store_write(struct store *s, uint64_t ino, uint64_t off,
 	int err;
 
 	*done = 0;
-	err = wop_begin(s);
+	err = wop_begin(s, (int64_t)len);
 	if (err)
 		return err;
 	return wop_end(s, write_one(s, ino, off, buf, len, touch, done));
@@ -432,7 +432,9 @@ int store_fallocate(struct store *s, uint64_t ino, int mode, uint64_t off,
 		return -EINVAL;
 	if (off > (uint64_t)GFS_MAX_FILESIZE || len > (uint64_t)GFS_MAX_FILESIZE)
 		return -EFBIG;
-	err = wop_begin(s);
+	/* Reserving writes zeros for the whole range: it needs the room. */
+	err = wop_begin(s, mode & FALLOC_FL_PUNCH_HOLE ? WOP_FREES
+						       : (int64_t)len);
 	if (err)
 		return err;
 	return wop_end(s, do_fallocate(s, ino, mode, off, len));
@@ -547,7 +549,7 @@ int store_copy(struct store *s, uint64_t src, uint64_t soff, uint64_t dst,
 	*copied = 0;
 	if (!buf)
 		return -ENOMEM;
-	err = wop_begin(s);
+	err = wop_begin(s, (int64_t)len);
 	if (!err)
 		err = wop_end(s, do_copy(s, src, soff, dst, doff, len, touch,
 					 buf, copied));

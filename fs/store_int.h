@@ -50,7 +50,10 @@ struct store {
 	bool caps_possible;		/* (atomic) a security.capability
 					 * xattr may exist */
 	int wal_fd;			/* (lock) the WAL, for store_sync() */
+	uint64_t free_bytes;		/* (lock) of the store's file system */
+	int64_t free_at;		/* (lock) when free_bytes was read */
 	int wal_frames;			/* (lock) set by the WAL hook */
+	int wal_ckpt;			/* (lock) of which checkpointed */
 
 	pthread_t thread;		/* commit thread, once started */
 	pthread_cond_t wake;		/* (lock) batch begun, or stopping */
@@ -97,7 +100,12 @@ sqlite3_stmt *stmt(struct store *s, enum stmt_id id);
 int run(struct store *s, sqlite3_stmt *q, const char *what);
 void store_lock(struct store *s);
 void store_unlock(struct store *s);
-int wop_begin(struct store *s);
+/* What a request adds to the store, for the free-space check: WOP_FREES
+ * (it can only free space: always allowed, using the reserve), WOP_META
+ * (a few rows), or the bytes of data it writes. */
+#define WOP_FREES (-1)
+#define WOP_META 0
+int wop_begin(struct store *s, int64_t adds);
 int wop_end(struct store *s, int err);
 
 /* A table, index or trigger of the schema; @sql re-creates it, for those

@@ -421,7 +421,7 @@ int store_mknod(struct store *s, uint64_t parent, const char *name,
 	struct inode_rec r;
 	int err;
 
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_META);
 	if (err)
 		return err;
 	err = wop_end(s, do_mknod(s, parent, name, n, &r));
@@ -468,7 +468,7 @@ int store_link(struct store *s, uint64_t ino, uint64_t parent,
 	struct inode_rec r;
 	int err;
 
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_META);
 	if (err)
 		return err;
 	err = wop_end(s, do_link(s, ino, parent, name, &r));
@@ -528,7 +528,7 @@ int store_unlink(struct store *s, uint64_t parent, const char *name,
 	int err;
 
 	memset(gone, 0, sizeof(*gone));
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	return wop_end(s, do_remove(s, parent, name, false, gone));
@@ -540,7 +540,7 @@ int store_rmdir(struct store *s, uint64_t parent, const char *name,
 	int err;
 
 	memset(gone, 0, sizeof(*gone));
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	return wop_end(s, do_remove(s, parent, name, true, gone));
@@ -708,7 +708,7 @@ int store_rename(struct store *s, uint64_t parent, const char *name,
 	int err;
 
 	memset(gone, 0, sizeof(*gone));
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	return wop_end(s, do_rename(s, parent, name, newparent, newname, flags,
@@ -764,7 +764,7 @@ int store_setattr(struct store *s, uint64_t ino,
 	struct inode_rec r;
 	int err;
 
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	err = wop_end(s, do_setattr(s, ino, sa, &r));
@@ -777,7 +777,7 @@ int store_reclaim(struct store *s, uint64_t ino)
 {
 	int err;
 
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	return wop_end(s, inode_purge(s, ino));
@@ -875,7 +875,7 @@ int store_setxattr(struct store *s, uint64_t ino, const char *name,
 
 	if ((flags & XATTR_CREATE) && (flags & XATTR_REPLACE))
 		return -EINVAL;
-	err = wop_begin(s);
+	err = wop_begin(s, (int64_t)size);
 	if (err)
 		return err;
 	return wop_end(s, do_setxattr(s, ino, name, value, size, flags));
@@ -937,7 +937,7 @@ int store_removexattr(struct store *s, uint64_t ino, const char *name)
 {
 	int err;
 
-	err = wop_begin(s);
+	err = wop_begin(s, WOP_FREES);
 	if (err)
 		return err;
 	return wop_end(s, do_removexattr(s, ino, name));
