@@ -404,7 +404,8 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 		const struct way_figs *x = &f->w[w];
 		bool left;
 
-		if (!x->tried || x->after.cached == FSI_UNKNOWN)
+		if (!x->tried || x->after.cached == FSI_UNKNOWN ||
+		    x->before.cached == FSI_UNKNOWN)
 			continue;
 		tried++;
 		left = x->after.cached < x->before.cached;
@@ -522,7 +523,8 @@ const struct demo evict_demo = {
 	.statement = "Pages leave the cache under memory pressure or when "
 		     "dropped; the next read goes back to storage.",
 	.rule = "For each way W of fadvise, drop, pressure whose "
-		"W_cached_after is measured: gone = W_cached_after < "
+		"W_cached_before and W_cached_after are measured: gone = "
+		"W_cached_after < "
 		"W_cached_before; back = W_reread_read_bytes > 0 (when "
 		"measured, else W_reread_inblock > 0). reproduced: all three "
 		"ways measured, gone and back. refuted: none gone. unknown: "

@@ -267,8 +267,9 @@ const struct demo readahead_demo = {
 	.statement = "The page cache keeps recently used file pages in "
 		     "memory and exploits locality: reads near a previous "
 		     "read are served by read-ahead.",
-	.rule = "unknown unless cached_before = 0 and cached_before_rand = "
-		"0. seq_extra = seq_cached - seq_pages, rand_extra = "
+	.rule = "unknown unless cached_before = 0, cached_before_rand = 0 "
+		"and first_cached, seq_cached and rand_cached are measured. "
+		"seq_extra = seq_cached - seq_pages, rand_extra = "
 		"rand_cached - rand_pages. reproduced: first_cached > 1, "
 		"first_read_max > 4096 (when measured) and seq_extra > "
 		"rand_extra. refuted: first_cached <= 1 and seq_extra <= 0. "

@@ -100,7 +100,7 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 			     "all pages were cached, yet the second read "
 			     "fetched %llu bytes from storage",
 			     (unsigned long long)from_storage(&f->r2, &f->s2));
-	else if (!cold && !second)
+	else if (f->before.cached != FSI_UNKNOWN && !cold && !second)
 		demo_verdict(c, DEMO_PARTLY,
 			     "the second read fetched nothing from storage, "
 			     "but neither did the first: the pages could not "
