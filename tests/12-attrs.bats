@@ -572,6 +572,33 @@ EOF
 	ctime_same "$f" true
 }
 
+@test "reads leave atime alone in every cache mode (documented: as noatime)" {
+	# glassfs(8) NON-FEATURES: FUSE leaves atime to the daemon, which
+	# sees only the reads the page cache misses; glassfs does not update
+	# it on reads at all.  (tmpfs and ext4 with relatime would set it to
+	# now here, atime being older than mtime.)
+	local mode
+	for mode in auto always never; do
+		rm -f "$STORE"
+		gfs_mount -o cache=$mode
+		head -c 10000 /dev/urandom >"$MNT/f"
+		mkdir "$MNT/d"
+		touch "$MNT/d/x"
+		gfs-sys utimens "$MNT/f" 100.000000001 200.000000002 >/dev/null
+		gfs-sys utimens "$MNT/d" 300.000000003 400.000000004 >/dev/null
+		cat "$MNT/f" >/dev/null
+		gfs-sys pread "$MNT/f" 5000 10 >/dev/null
+		ls "$MNT/d" >/dev/null
+		run stat -c '%.9X %.9Y' "$MNT/f" "$MNT/d"
+		assert_output $'100.000000001 200.000000002\n300.000000003 400.000000004'
+		gfs_remount -o cache=$mode
+		cat "$MNT/f" >/dev/null
+		run stat -c '%.9X %.9Y' "$MNT/f" "$MNT/d"
+		assert_output $'100.000000001 200.000000002\n300.000000003 400.000000004'
+		gfs_umount
+	done
+}
+
 @test "ctime and mtime do not change on reads, stat, readdir or open" {
 	gfs_mount
 	mkdir "$MNT/d"
