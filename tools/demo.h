@@ -20,7 +20,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "gmount.h"
@@ -58,7 +57,7 @@ struct demo {
 	unsigned flags;
 	/* 0 after recording figures and a verdict; -EAGAIN when the state
 	 * was disturbed by another process (run again, at most 3 times);
-	 * other -errno: it could not run (a warning said why). */
+	 * other -errno: it could not run (printed as its verdict "error"). */
 	int (*run)(struct demo_ctx *ctx);
 };
 
@@ -206,7 +205,7 @@ int demo_extra_mount(struct demo_ctx *c, const char *opts,
 /* Requests the daemon received for one inode in a window. */
 struct demo_reqs {
 	bool known; /* the ring was read completely */
-	uint64_t reads, read_bytes, read_min, read_max;
+	uint64_t reads, read_bytes, read_max;
 	uint64_t writes, write_bytes, write_end; /* max off + len */
 	uint64_t writepages;			 /* WRITEs flagged write-back */
 	uint64_t flushes, fsyncs, setattrs;
@@ -309,7 +308,8 @@ struct demo_child {
 typedef int (*demo_child_fn)(struct demo_child *ch, void *arg);
 
 /* Fork a child running @fn(@arg), which exits with its return value
- * (negated errno: 0..255).  It starts paused: demo_child_go() first. */
+ * (negated errno: 0..255).  It starts paused: demo_child_run() starts
+ * it. */
 int demo_child_start(struct demo_child *ch, demo_child_fn fn, void *arg);
 /* Let it run to its next demo_child_pause(); 0, or -ECHILD if it exited
  * instead (then demo_child_end()). */

@@ -168,6 +168,23 @@ static int make_cgroup(struct cgroup *cg)
 	return write_to(cg->path, "memory.limit_in_bytes", CG_LIMIT);
 }
 
+/* The number in the cgroup's file @file; FSI_UNKNOWN. */
+static uint64_t memcg_value(const struct cgroup *cg, const char *file)
+{
+	char p[4200];
+	unsigned long long v;
+	uint64_t out = FSI_UNKNOWN;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", cg->path, file);
+	f = fopen(p, "re");
+	if (f && fscanf(f, "%llu", &v) == 1)
+		out = v;
+	if (f)
+		fclose(f);
+	return out;
+}
+
 /* A counter of the cgroup's memory.stat; FSI_UNKNOWN. */
 static uint64_t memcg_stat(const struct cgroup *cg, const char *field)
 {
@@ -200,11 +217,12 @@ struct way_figs {
 	struct demo_reqs reread;
 	struct demo_step step;
 	uint64_t refaults; /* pressure: the cgroup's refaults */
+	int64_t pressed;   /* pressure: bytes the child read in the cgroup */
 };
 
 struct figs {
 	struct way_figs w[NWAYS];
-	uint64_t pages;
+	uint64_t limit; /* the cgroup's limit, read back */
 };
 
 struct run {
@@ -269,6 +287,8 @@ static int one_way(struct run *r, enum way w, struct way_figs *f)
 	err = drop(r, w);
 	if (err)
 		return err;
+	if (w == WAY_PRESSURE)
+		f->pressed = r->ch.sh->step[r->step - 1].result;
 	demo_cache(r->fd, &f->after);
 	ref0 = r->have_cg ? memcg_stat(&r->cg, "workingset_refault_file")
 			  : FSI_UNKNOWN;
@@ -379,10 +399,12 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 	publish_way(c, WAY_FADVISE, &f->w[WAY_FADVISE]);
 	publish_way(c, WAY_DROP, &f->w[WAY_DROP]);
 	demo_fig(c, "pressure_limit",
-		 f->w[WAY_PRESSURE].tried ? CG_LIMIT : FSI_UNKNOWN, "bytes",
+		 f->w[WAY_PRESSURE].tried ? f->limit : FSI_UNKNOWN, "bytes",
 		 SRC_MEMCG, "pressure: memory.limit_in_bytes of the cgroup");
 	demo_fig(c, "pressure_read",
-		 f->w[WAY_PRESSURE].tried ? PRESSURE_SIZE : FSI_UNKNOWN,
+		 f->w[WAY_PRESSURE].tried && f->w[WAY_PRESSURE].pressed >= 0
+			 ? (uint64_t)f->w[WAY_PRESSURE].pressed
+			 : FSI_UNKNOWN,
 		 "bytes", SRC_PROGRAM, "pressure: other file read in it");
 	publish_way(c, WAY_PRESSURE, &f->w[WAY_PRESSURE]);
 	fig(c, WAY_PRESSURE, "refaults", f->w[WAY_PRESSURE].refaults, "pages",
@@ -471,6 +493,8 @@ static int run(struct demo_ctx *c)
 		return err;
 	err = make_cgroup(&r.cg);
 	r.have_cg = err == 0;
+	if (r.have_cg)
+		f.limit = memcg_value(&r.cg, "memory.limit_in_bytes");
 	if (err)
 		f.w[WAY_PRESSURE].why =
 			c->root ? "no memory cgroup could be made here"

@@ -69,8 +69,6 @@ static void tally(struct demo_reqs *r, const struct gfs_trace_rec *rec)
 		r->read_bytes += done;
 		if (rec->len > r->read_max)
 			r->read_max = rec->len;
-		if (rec->len < r->read_min)
-			r->read_min = rec->len;
 		break;
 	case GFS_OP_WRITE:
 		if (!r->writes++) {
@@ -101,7 +99,6 @@ void dm_requests(struct demo_mount *m, uint64_t mark, uint64_t ino,
 	struct gfs_trace_rec rec;
 
 	memset(r, 0, sizeof(*r));
-	r->read_min = UINT64_MAX;
 	if (!m || !m->ring_ok)
 		return;
 	m->ring.next = mark + 1;
@@ -109,8 +106,6 @@ void dm_requests(struct demo_mount *m, uint64_t mark, uint64_t ino,
 	while (ring_read(&m->ring, &rec) == 1)
 		if (!ino || rec.ino == ino)
 			tally(r, &rec);
-	if (!r->reads)
-		r->read_min = 0;
 	r->known = m->ring.missed == 0 && ring_alive(&m->ring);
 }
 

@@ -410,6 +410,7 @@ static int spawn_ready(struct demo_mount *m)
 		      "socket",
 		      m->mnt);
 		print_log(m);
+		err = -ENOTCONN; /* not a disturbed page cache: an error */
 	}
 	return err;
 }
