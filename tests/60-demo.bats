@@ -35,6 +35,12 @@ teardown() {
 
 CHECK=$BATS_TEST_DIRNAME/helpers/demo-verdict.py
 
+# fsinspect demo, marked so that every process it leaves (daemons, forked
+# measuring children) can be found by its environment.
+demo() {
+	FSI_DEMO_MARK=$BATS_TEST_TMPDIR fsinspect demo "$@"
+}
+
 # Nothing of fsinspect demo is left: no scratch mount, no daemon or
 # child still running on one, no scratch directory, no cgroup, no
 # changed sysctl, no private tracefs.
@@ -44,8 +50,8 @@ demo_clean() {
 		'index($5, d) == 1 && $5 ~ /fsinspect-demo\./ { print $5 }' \
 		/proc/self/mountinfo) || true
 	[ -z "$left" ] || { echo "still mounted: $left" >&2; return 1; }
-	left=$(grep -ls "$BATS_TEST_TMPDIR/fsinspect-demo\." \
-		/proc/[0-9]*/cmdline 2>/dev/null) || true
+	left=$(grep -lsF "FSI_DEMO_MARK=$BATS_TEST_TMPDIR" \
+		/proc/[0-9]*/environ 2>/dev/null) || true
 	[ -z "$left" ] || { echo "still running: $left" >&2; return 1; }
 	left=$(compgen -G "$BATS_TEST_TMPDIR/fsinspect-demo.*") || true
 	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
@@ -65,7 +71,7 @@ demo_clean() {
 # demo_json ARGS...: run fsinspect demo --json ARGS, check it succeeded,
 # that every verdict follows from its figures, and that nothing is left.
 demo_json() {
-	run --separate-stderr fsinspect demo --json "$@"
+	run --separate-stderr demo --json "$@"
 	echo "$stderr" >&2
 	assert_success
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
@@ -87,33 +93,33 @@ tmpfs_dir() {
 # --- the list and the command line ------------------------------------
 
 @test "demo: the list names every demonstration, with its claim" {
-	run fsinspect demo
+	run demo
 	assert_success
 	for name in reread readahead evict copy mmap-syscalls mmap-pagecache \
 		mmap-tail mmap-writeback mmap-coherence; do
 		assert_line --regexp "^$name +C[0-9]+ "
 	done
-	run fsinspect demo --json
+	run demo --json
 	assert_success
 	run python3 -c 'import json,sys; d=json.load(sys.stdin)["demos"]; print(len(d), d[0]["name"], d[0]["claim"])' <<<"$output"
 	assert_output --regexp '^[0-9]+ reread C1$'
 }
 
 @test "demo: misuse exits 1 with one hint" {
-	run --separate-stderr fsinspect demo nosuchdemo
+	run --separate-stderr demo nosuchdemo
 	assert_failure 1
 	[[ $stderr == *"unknown demonstration 'nosuchdemo'"* ]]
-	run --separate-stderr fsinspect demo --on /tmp --mount /tmp reread
+	run --separate-stderr demo --on /tmp --mount /tmp reread
 	assert_failure 1
-	run --separate-stderr fsinspect demo --all reread
+	run --separate-stderr demo --all reread
 	assert_failure 1
-	run --separate-stderr fsinspect demo --mount "$BATS_TEST_TMPDIR" reread
+	run --separate-stderr demo --mount "$BATS_TEST_TMPDIR" reread
 	assert_failure 2
 	demo_clean
 }
 
 @test "demo: a claim names its demonstration (C1 is reread)" {
-	run --separate-stderr fsinspect demo --json c1
+	run --separate-stderr demo --json c1
 	assert_success
 	run python3 -c 'import json,sys; print(json.load(sys.stdin)["demos"][0]["name"])' <<<"$output"
 	assert_output reread
@@ -124,7 +130,7 @@ tmpfs_dir() {
 
 @test "demo on glassfs: reread (C1), in text, within 20 s" {
 	local t0=$SECONDS
-	run --separate-stderr fsinspect demo reread
+	run --separate-stderr demo reread
 	assert_success
 	assert_line --regexp '^  verdict +(reproduced|refuted|partly|unknown): '
 	assert_line --regexp '^read2_reads +[0-9]+ requests +daemon trace'
@@ -220,7 +226,7 @@ assert f["reload"]["value"] == "inval", f["reload"]
 
 # bats test_tags=slow
 @test "demo --all: every demonstration, then the summary table" {
-	run --separate-stderr fsinspect demo --all $(fast)
+	run --separate-stderr demo --all $(fast)
 	assert_success
 	for c in C1 C2 C3 C4 C5 C6 C7 C8 C9; do
 		assert_line --regexp "^$c +[a-z-]+ +(reproduced|refuted|partly|unknown) "
@@ -229,7 +235,10 @@ assert f["reload"]["value"] == "inval", f["reload"]
 }
 
 @test "demo: SIGTERM while waiting undoes everything and kills fsinspect" {
-	fsinspect demo mmap-writeback >"$BATS_TEST_TMPDIR/demo.out" \
+	# env execs fsinspect: $! is its PID (a function's would be a
+	# subshell's).  fd 3 is bats' own.
+	env FSI_DEMO_MARK="$BATS_TEST_TMPDIR" fsinspect demo mmap-writeback \
+		>"$BATS_TEST_TMPDIR/demo.out" \
 		2>"$BATS_TEST_TMPDIR/demo.err" 3>&- &
 	DEMO_PID=$!
 	local i
@@ -250,7 +259,8 @@ assert f["reload"]["value"] == "inval", f["reload"]
 
 @test "demo: SIGINT restores the sysctls --fast lowered" {
 	gfs_require_root
-	fsinspect demo --fast mmap-writeback >/dev/null 2>&1 3>&- &
+	env FSI_DEMO_MARK="$BATS_TEST_TMPDIR" fsinspect demo --fast \
+		mmap-writeback >/dev/null 2>&1 3>&- &
 	DEMO_PID=$!
 	local i
 	for ((i = 0; i < 400; i++)); do
@@ -276,7 +286,7 @@ assert f["reload"]["value"] == "inval", f["reload"]
 		p=$(dirname "$p")
 	done
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 \
-		--clear-groups env TMPDIR="$d" \
+		--clear-groups env TMPDIR="$d" FSI_DEMO_MARK="$BATS_TEST_TMPDIR" \
 		"$(command -v fsinspect)" demo --json evict mmap-pagecache
 	echo "$stderr" >&2
 	assert_success
