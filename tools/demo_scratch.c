@@ -168,7 +168,7 @@ out_free:
 
 /* The glassfs binary: beside us in the build tree (../fs/glassfs),
  * beside us when installed, or in PATH. */
-static int find_glassfs(char *out, size_t len)
+static void find_glassfs(char *out, size_t len)
 {
 	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -178,13 +178,12 @@ static int find_glassfs(char *out, size_t len)
 		dir = dirname(exe);
 		snprintf(out, len, "%s/../fs/glassfs", dir);
 		if (access(out, X_OK) == 0)
-			return 0;
+			return;
 		snprintf(out, len, "%s/glassfs", dir);
 		if (access(out, X_OK) == 0)
-			return 0;
+			return;
 	}
-	snprintf(out, len, "glassfs");
-	return 0; /* execvp searches PATH */
+	snprintf(out, len, "glassfs"); /* execvp searches PATH */
 }
 
 /* Run fusermount3 @flag @mnt, quietly; its exit status or -errno. */
@@ -261,7 +260,7 @@ static void print_log(const struct demo_mount *m)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		fprintf(stderr, "  glassfs: %s", line);
+		fprintf(stderr, "  | %s", line);
 	fclose(f);
 }
 
