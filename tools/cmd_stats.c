@@ -60,7 +60,7 @@ static const struct out_column op_columns[] = {
 	[OCOL_P50] = {"P50", 6, NUM,
 		      "median time: upper bound of its log2 histogram "
 		      "bucket (JSON: ns; null when over 524 ms)"},
-	[OCOL_P99] = {"P99", 6, NUM, "99th percentile, likewise"},
+	[OCOL_P99] = {"P99", 6, NUM, "the 99th percentile, likewise"},
 	[OCOL_SQL] = {"SQL", 5, NUM, "percentage of the time spent in SQLite"},
 	[OCOL_TIME] = {"TIME", 6, NUM,
 		       "total time in the daemon (JSON: nanoseconds)"},
@@ -90,8 +90,7 @@ static const struct out_column store_columns[] = {
 	[SCOL_HIT] = {"HIT", 5, NUM,
 		      "SQLite page cache hit rate, percent (in the interval)"},
 	[SCOL_CACHE] = {"CACHE", 6, NUM, "SQLite page cache in use"},
-	[SCOL_COMMITS] = {"COMMITS", 7, NUM,
-			  "group commits (in the interval)"},
+	[SCOL_COMMITS] = {"COMMITS", 7, NUM, "group commits (in the interval)"},
 	[SCOL_SYNCS] = {"SYNCS", 5, NUM,
 			"commits forced to disk by fsync (in the interval)"},
 	[SCOL_INODES] = {"INODES", 6, NUM, "inodes in the store"},
@@ -402,10 +401,10 @@ static char *duration_cell(const struct out *o, uint64_t ns)
 	if (ns == FSI_UNKNOWN)
 		return o->flags & OUT_JSON
 			       ? NULL
-			       : fsi_xasprintf(">%llums",
-					       (unsigned long long)(
-						       opstat_open_bucket_ns() /
-						       1000000));
+			       : fsi_xasprintf(
+					 ">%llums",
+					 (unsigned long long)(opstat_open_bucket_ns() /
+							      1000000));
 	if (o->flags & (OUT_JSON | OUT_BYTES))
 		return out_count(o, ns);
 	return opstat_duration(ns);
@@ -451,9 +450,8 @@ static double covered(const struct stats_run *r)
 {
 	uint64_t from = r->have_prev ? r->prev.uptime_ns : 0;
 
-	return r->cur.uptime_ns > from
-		       ? (double)(r->cur.uptime_ns - from) / 1e9
-		       : 0;
+	return r->cur.uptime_ns > from ? (double)(r->cur.uptime_ns - from) / 1e9
+				       : 0;
 }
 
 /* The op's figures for this sample; false when it saw no request. */
@@ -555,12 +553,12 @@ static char *inode_cell(const struct out *o, int id, const void *data)
 static const struct inode_stat *prev_inode(const struct stats_run *r,
 					   uint64_t ino)
 {
-	struct inode_stat key = { .ino = ino };
+	struct inode_stat key = {.ino = ino};
 
 	if (!r->have_prev || !r->prev.ninodes)
 		return NULL;
-	return bsearch(&key, r->prev.inodes, r->prev.ninodes,
-		       sizeof(key), cmp_inode);
+	return bsearch(&key, r->prev.inodes, r->prev.ninodes, sizeof(key),
+		       cmp_inode);
 }
 
 static void inode_delta(struct stats_run *r, size_t i, struct inode_row *w)
@@ -638,8 +636,8 @@ static json_object *inodes_json(struct stats_run *r)
 
 	for (i = 0; i < r->cur.ninodes; i++) {
 		inode_delta(r, i, &w);
-		json_object_array_add(a, json_row(&r->inodes_out, inode_cell,
-						  &w));
+		json_object_array_add(a,
+				      json_row(&r->inodes_out, inode_cell, &w));
 	}
 	return a;
 }
@@ -652,10 +650,9 @@ static int print_json(struct stats_run *r)
 	store_delta(r, &sw);
 	json_object_object_add(j, "mountpoint",
 			       json_object_new_string(r->m.mountpoint));
-	json_object_object_add(j, "uptime",
-			       stream_json_double((double)r->cur.uptime_ns /
-							  1e9,
-						  3));
+	json_object_object_add(
+		j, "uptime",
+		stream_json_double((double)r->cur.uptime_ns / 1e9, 3));
 	json_object_object_add(j, "seconds", stream_json_double(covered(r), 3));
 	json_object_object_add(j, "ops", ops_json(r));
 	json_object_object_add(j, "store",
@@ -765,15 +762,14 @@ static int sample_loop(struct stats_run *r)
 
 static void setup_output(struct stats_run *r)
 {
-	struct out_opts plain = { .flags = r->opt.out.flags };
+	struct out_opts plain = {.flags = r->opt.out.flags};
 	struct out_opts all = r->opt.out;
 	bool json = r->opt.out.flags & OUT_JSON;
 
 	/* -o names ops columns, or inode columns with --inodes. */
 	if (json && !all.columns)
 		all.columns = "+TIME";
-	if (out_init(&r->ops_out, &op_spec,
-		     r->opt.inodes ? &plain : &all) ||
+	if (out_init(&r->ops_out, &op_spec, r->opt.inodes ? &plain : &all) ||
 	    out_init(&r->store_out, &store_spec, &plain) ||
 	    out_init(&r->inodes_out, &inode_spec,
 		     r->opt.inodes ? &r->opt.out : &plain))

@@ -71,8 +71,9 @@ static const struct out_column trace_columns[] = {
 	[COL_COMMAND] = {"COMMAND", 15, 0,
 			 "its name (/proc/PID/comm), '?' once it is gone"},
 	[COL_UID] = {"UID", 5, NUM, "requesting user"},
-	[COL_OP] = {"OP", 11, 0, "request, or daemon event (COMMIT, "
-				 "INVAL_INODE, INVAL_ENTRY, CHECKPOINT)"},
+	[COL_OP] = {"OP", 11, 0,
+		    "request, or daemon event (COMMIT, "
+		    "INVAL_INODE, INVAL_ENTRY, CHECKPOINT)"},
 	[COL_INO] = {"INO", 6, NUM, "inode; the directory for name ops"},
 	[COL_OFFSET] = {"OFFSET", 10, NUM,
 			"byte offset (READ, WRITE, READDIR, FALLOCATE, "
@@ -179,7 +180,8 @@ static void usage(void)
 
 	fputs("\nUsage:\n"
 	      " fsinspect trace [options] MOUNTPOINT|PATH\n"
-	      "\nPrint the requests a glassfs daemon serves, as they complete,\n"
+	      "\nPrint the requests a glassfs daemon serves, as they "
+	      "complete,\n"
 	      "from its trace ring.  Sends the mount no request.\n"
 	      "\nOptions:\n",
 	      f);
@@ -522,8 +524,7 @@ static char *time_text(const struct trace_run *t, uint64_t t_ns)
 	sec = (time_t)w;
 	localtime_r(&sec, &tm);
 	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-	return fsi_xasprintf("%s.%06ld", buf,
-			     (long)((w - (double)sec) * 1e6));
+	return fsi_xasprintf("%s.%06ld", buf, (long)((w - (double)sec) * 1e6));
 }
 
 static char *u64_text(uint64_t v)
@@ -618,8 +619,7 @@ static json_object *json_time(const struct trace_run *t, uint64_t t_ns)
 				  t->opt.wall ? 6 : 9);
 }
 
-static json_object *trace_json(const struct stream *s, int id,
-			       const void *data)
+static json_object *trace_json(const struct stream *s, int id, const void *data)
 {
 	const struct trace_row *w = data;
 	const struct gfs_trace_rec *r = w->r;
@@ -689,7 +689,7 @@ static void follow_names(struct trace_run *t, const struct gfs_trace_rec *r)
 
 static void print_record(struct trace_run *t, const struct gfs_trace_rec *r)
 {
-	struct trace_row w = { .t = t, .r = r };
+	struct trace_row w = {.t = t, .r = r};
 
 	w.path = row_path(t, r);
 	stream_row(&t->out, trace_text, trace_json, &w);
@@ -707,8 +707,8 @@ static void prefetch(struct trace_run *t, const struct gfs_trace_rec *v,
 		return;
 	for (i = 0; i < n; i++)
 		if (shown[i])
-			paths_get(&t->paths, name_dir(&v[i]) ? name_dir(&v[i])
-							     : v[i].ino);
+			paths_get(&t->paths,
+				  name_dir(&v[i]) ? name_dir(&v[i]) : v[i].ino);
 	if (t->paths.nwant)
 		paths_resolve(&t->paths);
 }
@@ -762,7 +762,7 @@ static bool daemon_gone(const struct trace_run *t)
 
 static void nap(void)
 {
-	struct timespec ts = { .tv_nsec = POLL_NS };
+	struct timespec ts = {.tv_nsec = POLL_NS};
 
 	nanosleep(&ts, NULL);
 }

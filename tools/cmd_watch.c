@@ -62,9 +62,9 @@ struct watch_run {
 	struct wsample prev, cur;
 	bool have_prev;
 	bool tty;
-	int rows, cols;	 /* of the terminal */
-	int line;	 /* lines drawn in this frame */
-	char *title;	 /* mount, store, cache mode */
+	int rows, cols; /* of the terminal */
+	int line;	/* lines drawn in this frame */
+	char *title;	/* mount, store, cache mode */
 	unsigned frame;
 };
 
@@ -74,7 +74,8 @@ static void usage(void)
 {
 	fputs("\nUsage:\n"
 	      " fsinspect watch [options] MOUNTPOINT\n"
-	      "\nA live view of a glassfs mount: the files with the most cached\n"
+	      "\nA live view of a glassfs mount: the files with the most "
+	      "cached\n"
 	      "and dirty pages, the kernel's write-back, the requests per\n"
 	      "second.  Full screen on a terminal ('q' quits), else one block\n"
 	      "per interval.\n"
@@ -86,7 +87,8 @@ static void usage(void)
 	      " -J, --json             one JSON object per refresh\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
-	      "\nEach file is opened once and closed when the view ends: on FUSE\n"
+	      "\nEach file is opened once and closed when the view ends: on "
+	      "FUSE\n"
 	      "that close writes back its dirty pages.  See fsinspect(1).\n",
 	      stdout);
 	exit(FSI_EXIT_OK);
@@ -222,9 +224,8 @@ static double covered(const struct watch_run *w)
 {
 	uint64_t from = w->have_prev ? w->prev.uptime_ns : 0;
 
-	return w->cur.uptime_ns > from
-		       ? (double)(w->cur.uptime_ns - from) / 1e9
-		       : 0;
+	return w->cur.uptime_ns > from ? (double)(w->cur.uptime_ns - from) / 1e9
+				       : 0;
 }
 
 static void op_delta(const struct watch_run *w, unsigned op,
@@ -232,8 +233,7 @@ static void op_delta(const struct watch_run *w, unsigned op,
 {
 	static const struct gfs_trace_opstat zero;
 
-	opstat_sub(&w->cur.ops[op], w->have_prev ? &w->prev.ops[op] : &zero,
-		   d);
+	opstat_sub(&w->cur.ops[op], w->have_prev ? &w->prev.ops[op] : &zero, d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,8 +272,7 @@ static struct held_file **sorted_files(const struct watch_run *w, size_t *n)
 }
 
 /* The current paths of the @n files shown (one was maybe renamed). */
-static void refresh_paths(struct watch_run *w, struct held_file **v,
-			  size_t n)
+static void refresh_paths(struct watch_run *w, struct held_file **v, size_t n)
 {
 	const char *p;
 	size_t i;
@@ -337,7 +336,9 @@ static void put_line(struct watch_run *w, const char *s)
 	w->line++;
 }
 
-__attribute__((format(printf, 2, 3)))
+static void line(struct watch_run *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void line(struct watch_run *w, const char *fmt, ...)
 {
 	va_list ap;
@@ -360,8 +361,9 @@ static char *pages(uint64_t v)
 
 static char *kib(uint64_t v)
 {
-	return v == FSI_UNKNOWN ? fsi_xstrdup("unknown")
-				: fsi_xasprintf("%llu kB", (unsigned long long)v);
+	return v == FSI_UNKNOWN
+		       ? fsi_xstrdup("unknown")
+		       : fsi_xasprintf("%llu kB", (unsigned long long)v);
 }
 
 static void header_lines(struct watch_run *w)
@@ -386,16 +388,19 @@ static void writeback_lines(struct watch_run *w)
 	b = pages(wb);
 	c = kib(w->wb.dirty_kb);
 	d = kib(w->wb.writeback_kb);
-	line(w, "write-back: files below: dirty %s, writeback %s pages; "
-		"system: Dirty %s, Writeback %s",
+	line(w,
+	     "write-back: files below: dirty %s, writeback %s pages; "
+	     "system: Dirty %s, Writeback %s",
 	     a, b, c, d);
 	free(a);
 	free(b);
 	free(c);
 	free(d);
 	if (w->wb.waiting == FSI_UNKNOWN)
-		line(w, "  FUSE connection %u: waiting unknown (fusectl not "
-			"mounted)", w->m.minor);
+		line(w,
+		     "  FUSE connection %u: waiting unknown (fusectl not "
+		     "mounted)",
+		     w->m.minor);
 	else
 		line(w, "  FUSE connection %u: %llu requests waiting",
 		     w->m.minor, (unsigned long long)w->wb.waiting);
@@ -403,8 +408,9 @@ static void writeback_lines(struct watch_run *w)
 		line(w, "  bdi %u:%u: unknown (debugfs not mounted)",
 		     w->m.major, w->m.minor);
 	else
-		line(w, "  bdi %u:%u: dirty %llu kB, writeback %llu kB, "
-			"threshold %llu kB, written %llu kB",
+		line(w,
+		     "  bdi %u:%u: dirty %llu kB, writeback %llu kB, "
+		     "threshold %llu kB, written %llu kB",
 		     w->m.major, w->m.minor,
 		     (unsigned long long)w->wb.bdi_reclaimable_kb,
 		     (unsigned long long)known(w->wb.bdi_writeback_kb),
@@ -445,10 +451,10 @@ static void request_line(struct watch_run *w)
 				best = op;
 		if (!d[best].count || !gfs_trace_op_name(best))
 			break;
-		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-					 "  %s %s/s", gfs_trace_op_name(best),
-					 rate_text(buf_rate, (double)d[best].count,
-						   s));
+		used += (size_t)snprintf(
+			buf + used, sizeof(buf) - used, "  %s %s/s",
+			gfs_trace_op_name(best),
+			rate_text(buf_rate, (double)d[best].count, s));
 		if (d[best].bytes)
 			used += (size_t)snprintf(
 				buf + used, sizeof(buf) - used, " %.1fMB/s",
@@ -490,8 +496,9 @@ static void file_lines(struct watch_run *w)
 	struct held_file **v = sorted_files(w, &n);
 	unsigned top;
 
-	line(w, "files: %llu inodes held by the kernel, %zu files open here "
-		"(%u opened now%s)",
+	line(w,
+	     "files: %llu inodes held by the kernel, %zu files open here "
+	     "(%u opened now%s)",
 	     (unsigned long long)w->cur.kernel_inodes, w->held.open,
 	     w->held.opened_now,
 	     w->held.over_limit ? ", some not: descriptor limit" : "");
@@ -586,10 +593,10 @@ static json_object *files_json(struct watch_run *w)
 		json_object *o = json_object_new_object();
 
 		JADD(o, "ino", json_object_new_uint64(v[i]->ino));
-		JADD(o, "path", v[i]->path ? json_object_new_string(v[i]->path)
-					   : NULL);
-		JADD(o, "size", json_object_new_uint64(
-					(uint64_t)v[i]->st.st_size));
+		JADD(o, "path",
+		     v[i]->path ? json_object_new_string(v[i]->path) : NULL);
+		JADD(o, "size",
+		     json_object_new_uint64((uint64_t)v[i]->st.st_size));
 		JADD(o, "cached", jnum(v[i]->pc.cached));
 		JADD(o, "dirty", jnum(v[i]->pc.dirty));
 		JADD(o, "writeback", jnum(v[i]->pc.writeback));
@@ -642,7 +649,7 @@ static void wait_interval(struct watch_run *w)
 
 	while (!stop_requested && left > 0) {
 		double step = left < 0.1 ? left : 0.1;
-		struct timespec ts = { .tv_nsec = (long)(step * 1e9) };
+		struct timespec ts = {.tv_nsec = (long)(step * 1e9)};
 
 		if (w->tty && term_quit_key()) {
 			stop_requested = 1;
@@ -691,7 +698,8 @@ static void report_close(struct watch_run *w)
 		JADD(j, "flushed", jnum(dirty));
 		stream_json(j);
 	} else if (dirty == FSI_UNKNOWN) {
-		printf("note: closing %u files at the end may have written back "
+		printf("note: closing %u files at the end may have written "
+		       "back "
 		       "dirty pages (how many is unknown)\n",
 		       files);
 	} else if (dirty) {
@@ -706,9 +714,9 @@ static void make_title(struct watch_run *w, json_object *hello)
 {
 	const char *cache = gmount_str(hello, "cache");
 	json_object *wb;
-	bool writeback = json_object_object_get_ex(hello, "writeback_cache",
-						   &wb) &&
-			 json_object_get_boolean(wb);
+	bool writeback =
+		json_object_object_get_ex(hello, "writeback_cache", &wb) &&
+		json_object_get_boolean(wb);
 	char *mnt = stream_escape(w->m.mountpoint, false);
 	char *store = stream_escape(w->m.source, false);
 

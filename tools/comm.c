@@ -77,7 +77,7 @@ static void fill(struct comm_node *n)
 
 static struct comm_node *get(uint32_t tid)
 {
-	struct comm_node key = { .tid = tid }, *n, **slot;
+	struct comm_node key = {.tid = tid}, *n, **slot;
 
 	slot = tfind(&key, &comm_root, cmp_node);
 	if (slot) {

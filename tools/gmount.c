@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gmount.h"
@@ -89,8 +90,7 @@ int gmount_rundir(struct gmount *m)
 	if (m->owner == 0 && try_rundir(m, "/run/glassfs"))
 		return 0;
 	snprintf(base, sizeof(base), "%.4000s/glassfs", xdg ? xdg : "");
-	if (xdg && xdg[0] == '/' && getuid() == m->owner &&
-	    try_rundir(m, base))
+	if (xdg && xdg[0] == '/' && getuid() == m->owner && try_rundir(m, base))
 		return 0;
 	snprintf(base, sizeof(base), "/run/user/%u/glassfs",
 		 (unsigned)m->owner);
@@ -139,7 +139,7 @@ static int recv_line(int fd, char **out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			int err = n == 0	   ? -EPIPE
+			int err = n == 0	    ? -EPIPE
 				  : errno == EAGAIN ? -ETIMEDOUT
 						    : -errno;
 
@@ -157,8 +157,8 @@ static int recv_line(int fd, char **out)
 
 static int connect_ctl(const struct gmount *m, int *out)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
 	int fd;
 
 	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ctl", m->rundir) >=
@@ -224,6 +224,25 @@ const char *gmount_str(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/*
+ * The daemon opens its socket just after mounting (it needs the
+ * connection number): a mount younger than this may not have it yet.
+ */
+#define RUNDIR_WAIT_MS 1000
+
+static int wait_rundir(struct gmount *m)
+{
+	struct timespec step = {.tv_nsec = 50 * 1000000L};
+	int rc, waited;
+
+	for (waited = 0;; waited += 50) {
+		rc = gmount_rundir(m);
+		if (rc != -ENOENT || waited >= RUNDIR_WAIT_MS)
+			return rc;
+		nanosleep(&step, NULL);
+	}
+}
+
 static int find_glassfs(const char *path, struct gmount *m)
 {
 	int rc = gmount_find(path, m);
@@ -238,7 +257,7 @@ static int find_glassfs(const char *path, struct gmount *m)
 		      path, m->fstype, m->mountpoint);
 		return -EMEDIUMTYPE;
 	}
-	rc = gmount_rundir(m);
+	rc = wait_rundir(m);
 	if (rc)
 		warnx("cannot find the control socket of the glassfs mount at "
 		      "'%s' (mounted by uid %u): the daemon publishes none, or "

@@ -20,12 +20,12 @@
 
 struct gmount {
 	char mountpoint[PATH_MAX];
-	char source[PATH_MAX];	/* the store, as mounted */
+	char source[PATH_MAX]; /* the store, as mounted */
 	char fstype[64];
-	unsigned major, minor;	/* st_dev of the mount; minor = connection */
-	uid_t owner;		/* user_id= of the FUSE mount */
-	bool glassfs;		/* fstype fuse.glassfs */
-	char rundir[PATH_MAX];	/* runtime directory, if found */
+	unsigned major, minor; /* st_dev of the mount; minor = connection */
+	uid_t owner;	       /* user_id= of the FUSE mount */
+	bool glassfs;	       /* fstype fuse.glassfs */
+	char rundir[PATH_MAX]; /* runtime directory, if found */
 };
 
 /* The mount @path is the mountpoint of or lies on (mnt_find()).

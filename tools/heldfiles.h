@@ -24,11 +24,11 @@ struct gmount;
 struct paths;
 
 struct held_file {
-	uint64_t ino;	/* as the daemon listed it */
-	char *path;	/* in the mount ("/a/b"); NULL when it had none */
-	int fd;		/* -1: not open */
-	bool skip;	/* not a regular file, or could not be opened */
-	bool listed;	/* in the daemon's latest list */
+	uint64_t ino; /* as the daemon listed it */
+	char *path;   /* in the mount ("/a/b"); NULL when it had none */
+	int fd;	      /* -1: not open */
+	bool skip;    /* not a regular file, or could not be opened */
+	bool listed;  /* in the daemon's latest list */
 	struct stat st;
 	struct pc_stat pc;
 	enum pc_source src;

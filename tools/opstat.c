@@ -93,6 +93,6 @@ void opstat_from_json(json_object *o, struct gfs_trace_opstat *out)
 		return;
 	n = json_object_array_length(h);
 	for (i = 0; i < n && i < GFS_TRACE_HIST; i++)
-		out->hist[i] = json_object_get_uint64(
-			json_object_array_get_idx(h, i));
+		out->hist[i] =
+			json_object_get_uint64(json_object_array_get_idx(h, i));
 }

@@ -62,7 +62,7 @@ void paths_free(struct paths *p)
 
 static struct path_node *lookup(struct paths *p, uint64_t ino)
 {
-	struct path_node key = { .ino = ino }, **n;
+	struct path_node key = {.ino = ino}, **n;
 
 	n = tfind(&key, &p->root, cmp_node);
 	return n ? *n : NULL;
@@ -171,8 +171,7 @@ int paths_resolve(struct paths *p)
 	int rc = 0;
 
 	for (i = 0; i < p->nwant && !rc; i += n) {
-		n = p->nwant - i < PATHS_PER_CMD ? p->nwant - i
-						 : PATHS_PER_CMD;
+		n = p->nwant - i < PATHS_PER_CMD ? p->nwant - i : PATHS_PER_CMD;
 		rc = ask(p, p->want + i, n);
 	}
 	p->nwant = 0;

@@ -18,11 +18,11 @@ struct gmount;
 
 struct paths {
 	const struct gmount *m;
-	void *root;	 /* tsearch tree of struct path_node */
-	uint64_t *want;	 /* inodes to ask for at the next resolve */
+	void *root;	/* tsearch tree of struct path_node */
+	uint64_t *want; /* inodes to ask for at the next resolve */
 	size_t nwant, maxwant;
-	size_t count;	 /* nodes in the tree */
-	bool disabled;	 /* the socket failed: stop asking */
+	size_t count;  /* nodes in the tree */
+	bool disabled; /* the socket failed: stop asking */
 };
 
 void paths_init(struct paths *p, const struct gmount *m);

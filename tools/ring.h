@@ -21,8 +21,8 @@ struct ring {
 	const struct gfs_trace_hdr *hdr;
 	const struct gfs_trace_rec *recs;
 	size_t map_len;
-	uint64_t next;		/* sequence number to read next */
-	uint64_t missed;	/* records overwritten before we read them */
+	uint64_t next;	 /* sequence number to read next */
+	uint64_t missed; /* records overwritten before we read them */
 };
 
 /* Maps the trace file at @path and checks its magic, version and sizes

@@ -139,8 +139,9 @@ void stream_header(struct stream *s)
 
 void stream_json(json_object *obj)
 {
-	fputs(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(
+		      obj,
+		      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 	      stdout);
 	putchar('\n');
 	json_object_put(obj);
@@ -154,7 +155,8 @@ static void json_row(struct stream *s, stream_json_fn json, const void *data)
 	for (i = 0; i < s->o.nids; i++) {
 		int id = s->o.ids[i];
 
-		json_object_object_add(obj, stream_key(s->o.spec->cols[id].name),
+		json_object_object_add(obj,
+				       stream_key(s->o.spec->cols[id].name),
 				       json(s, id, data));
 	}
 	stream_json(obj);

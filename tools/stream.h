@@ -18,7 +18,7 @@
 #include "output.h"
 
 struct stream {
-	struct out o;	/* selected columns and flags (no table) */
+	struct out o; /* selected columns and flags (no table) */
 	bool header_done;
 };
 

@@ -86,7 +86,7 @@ void term_end_frame(void)
 
 bool term_quit_key(void)
 {
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
 	char buf[32];
 	ssize_t n;
 

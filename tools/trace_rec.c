@@ -146,10 +146,10 @@ static const struct {
 	uint16_t bit;
 	const char *name;
 } flag_names[] = {
-	{ GFS_TF_WRITEPAGE, "writeback" },
-	{ GFS_TF_DIRECT, "direct" },
-	{ GFS_TF_SYNCED, "synced" },
-	{ GFS_TF_DUR_SAT, "saturated" },
+	{GFS_TF_WRITEPAGE, "writeback"},
+	{GFS_TF_DIRECT, "direct"},
+	{GFS_TF_SYNCED, "synced"},
+	{GFS_TF_DUR_SAT, "saturated"},
 };
 
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
@@ -215,17 +215,24 @@ static void decode_bits(char *buf, size_t size, uint64_t v,
 static char *open_flags(uint64_t f)
 {
 	static const struct bit_name names[] = {
-		{ O_CREAT, "O_CREAT" },	    { O_EXCL, "O_EXCL" },
-		{ O_NOCTTY, "O_NOCTTY" },   { O_TRUNC, "O_TRUNC" },
-		{ O_APPEND, "O_APPEND" },   { O_NONBLOCK, "O_NONBLOCK" },
-		{ O_DSYNC, "O_DSYNC" },	    { O_DIRECT, "O_DIRECT" },
-		{ O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" },
-		{ O_NOATIME, "O_NOATIME" }, { O_CLOEXEC, "O_CLOEXEC" },
-		{ O_SYNC & ~O_DSYNC, "O_SYNC" },	    { O_PATH, "O_PATH" },
-		{ KERNEL_O_LARGEFILE, "O_LARGEFILE" },
+		{O_CREAT, "O_CREAT"},
+		{O_EXCL, "O_EXCL"},
+		{O_NOCTTY, "O_NOCTTY"},
+		{O_TRUNC, "O_TRUNC"},
+		{O_APPEND, "O_APPEND"},
+		{O_NONBLOCK, "O_NONBLOCK"},
+		{O_DSYNC, "O_DSYNC"},
+		{O_DIRECT, "O_DIRECT"},
+		{O_DIRECTORY, "O_DIRECTORY"},
+		{O_NOFOLLOW, "O_NOFOLLOW"},
+		{O_NOATIME, "O_NOATIME"},
+		{O_CLOEXEC, "O_CLOEXEC"},
+		{O_SYNC & ~O_DSYNC, "O_SYNC"},
+		{O_PATH, "O_PATH"},
+		{KERNEL_O_LARGEFILE, "O_LARGEFILE"},
 	};
-	static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR",
-					   "O_ACCMODE" };
+	static const char *const acc[] = {"O_RDONLY", "O_WRONLY", "O_RDWR",
+					  "O_ACCMODE"};
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "%s", acc[f & O_ACCMODE]);
@@ -237,14 +244,14 @@ static char *open_flags(uint64_t f)
 static char *setattr_detail(const struct gfs_trace_rec *r)
 {
 	static const struct bit_name names[] = {
-		{ 1u << 0, "mode" },	   { 1u << 1, "uid" },
-		{ 1u << 2, "gid" },	   { 1u << 4, "atime" },
-		{ 1u << 5, "mtime" },	   { 1u << 7, "atime_now" },
-		{ 1u << 8, "mtime_now" },  { 1u << 9, "force" },
-		{ 1u << 10, "ctime" },	   { 1u << 11, "kill_suid" },
-		{ 1u << 12, "kill_sgid" }, { 1u << 13, "file" },
-		{ 1u << 14, "kill_priv" }, { 1u << 15, "open" },
-		{ 1u << 16, "times_set" }, { 1u << 17, "touch" },
+		{1u << 0, "mode"},	 {1u << 1, "uid"},
+		{1u << 2, "gid"},	 {1u << 4, "atime"},
+		{1u << 5, "mtime"},	 {1u << 7, "atime_now"},
+		{1u << 8, "mtime_now"},	 {1u << 9, "force"},
+		{1u << 10, "ctime"},	 {1u << 11, "kill_suid"},
+		{1u << 12, "kill_sgid"}, {1u << 13, "file"},
+		{1u << 14, "kill_priv"}, {1u << 15, "open"},
+		{1u << 16, "times_set"}, {1u << 17, "touch"},
 	};
 	char buf[256] = "";
 
@@ -259,9 +266,9 @@ static char *setattr_detail(const struct gfs_trace_rec *r)
 static char *rename_detail(const struct gfs_trace_rec *r)
 {
 	static const struct bit_name names[] = {
-		{ RENAME_FLAG_NOREPLACE, "noreplace" },
-		{ RENAME_FLAG_EXCHANGE, "exchange" },
-		{ RENAME_FLAG_WHITEOUT, "whiteout" },
+		{RENAME_FLAG_NOREPLACE, "noreplace"},
+		{RENAME_FLAG_EXCHANGE, "exchange"},
+		{RENAME_FLAG_WHITEOUT, "whiteout"},
 	};
 	char buf[128];
 
@@ -274,9 +281,8 @@ static char *rename_detail(const struct gfs_trace_rec *r)
 
 static char *whence_name(uint64_t w)
 {
-	static const char *const names[] = { "SEEK_SET", "SEEK_CUR",
-					     "SEEK_END", "SEEK_DATA",
-					     "SEEK_HOLE" };
+	static const char *const names[] = {"SEEK_SET", "SEEK_CUR", "SEEK_END",
+					    "SEEK_DATA", "SEEK_HOLE"};
 
 	if (w < sizeof(names) / sizeof(names[0]))
 		return fsi_xstrdup(names[w]);
@@ -301,7 +307,8 @@ char *trec_detail(const struct gfs_trace_rec *r)
 	case GFS_OP_FALLOCATE:
 		return fsi_xasprintf("mode=0x%llx", (unsigned long long)r->aux);
 	case GFS_OP_SETXATTR:
-		return fsi_xasprintf("flags=0x%llx", (unsigned long long)r->aux);
+		return fsi_xasprintf("flags=0x%llx",
+				     (unsigned long long)r->aux);
 	}
 	if (trec_names_inode(r->op) && r->result >= 0 && r->aux)
 		return fsi_xasprintf("ino=%llu", (unsigned long long)r->aux);

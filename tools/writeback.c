@@ -52,8 +52,8 @@ void wb_read(unsigned major, unsigned minor, struct wb_info *out)
 	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%u/waiting",
 		 minor);
 	out->waiting = number(path);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%u:%u/stats",
-		 major, minor);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/bdi/%u:%u/stats", major,
+		 minor);
 	out->bdi_writeback_kb = field(path, "BdiWriteback");
 	out->bdi_reclaimable_kb = field(path, "BdiReclaimable");
 	out->bdi_thresh_kb = field(path, "BdiDirtyThresh");

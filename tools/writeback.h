@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 struct wb_info {
-	uint64_t dirty_kb, writeback_kb;      /* meminfo, system-wide */
-	uint64_t waiting;		      /* requests the FUSE device holds */
-	uint64_t bdi_writeback_kb;	      /* BdiWriteback */
-	uint64_t bdi_reclaimable_kb;	      /* BdiReclaimable: dirty */
-	uint64_t bdi_thresh_kb;		      /* BdiDirtyThresh */
+	uint64_t dirty_kb, writeback_kb; /* meminfo, system-wide */
+	uint64_t waiting;		 /* requests the FUSE device holds */
+	uint64_t bdi_writeback_kb;	 /* BdiWriteback */
+	uint64_t bdi_reclaimable_kb;	 /* BdiReclaimable: dirty */
+	uint64_t bdi_thresh_kb;		 /* BdiDirtyThresh */
 	uint64_t bdi_dirtied_kb, bdi_written_kb; /* cumulative */
 };
 
