@@ -51,6 +51,7 @@ struct control {
 	struct gfs *g;
 	char dir[PATH_MAX];
 	char sock[PATH_MAX];
+	struct stat sock_st;	/* the socket we bound */
 	int listen_fd;
 	int stop_pipe[2];
 	pthread_t thread;
@@ -227,6 +228,8 @@ static json_object *facts_json(struct store *s)
 	JADD(j, "commits", JU64(f.commits));
 	JADD(j, "syncs", JU64(f.syncs));
 	JADD(j, "batch_bytes", JU64(f.batch_bytes));
+	JADD(j, "batch_open", json_object_new_boolean(f.batch_open));
+	JADD(j, "batch_age_ns", JU64(f.batch_age_ns));
 	JADD(j, "cache_hits", JU64(f.cache_hits));
 	JADD(j, "cache_misses", JU64(f.cache_misses));
 	JADD(j, "cache_used_bytes", JU64(f.cache_used));
@@ -496,7 +499,8 @@ static int listen_on(struct control *c)
 		return -errno;
 	unlink(c->sock);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(c->sock, 0600) < 0 || listen(fd, 8) < 0) {
+	    chmod(c->sock, 0600) < 0 || listen(fd, 8) < 0 ||
+	    lstat(c->sock, &c->sock_st) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -504,6 +508,21 @@ static int listen_on(struct control *c)
 	}
 	c->listen_fd = fd;
 	return 0;
+}
+
+/*
+ * Removes @path only if it is still the file we made.  The kernel frees
+ * the connection number when the mount goes, before this daemon learns of
+ * it; a newer mount may already have the same number, and the same
+ * directory, with its own socket and trace in it.
+ */
+void control_unlink_own(const char *path, const struct stat *own)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && st.st_ino == own->st_ino &&
+	    st.st_dev == own->st_dev)
+		unlink(path);
 }
 
 static int open_trace(struct control *c, uint32_t conn)
@@ -574,7 +593,7 @@ void control_stop(struct control *c)
 	}
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
-		unlink(c->sock);
+		control_unlink_own(c->sock, &c->sock_st);
 	}
 	if (c->stop_pipe[0] >= 0) {
 		close(c->stop_pipe[0]);

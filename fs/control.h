@@ -28,4 +28,8 @@ int control_start(struct gfs *g, const char *mountpoint,
 		  struct control **out);
 void control_stop(struct control *c);
 
+struct stat;
+/* Unlinks @path if it is still the file described by @own. */
+void control_unlink_own(const char *path, const struct stat *own);
+
 #endif

@@ -302,5 +302,5 @@ void gfs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 	struct gfs_call c;
 
 	call_begin(&c, req, GFS_OP_FSYNCDIR, ino);
-	reply_err(&c, store_sync(c.g->store));
+	reply_err(&c, store_sync(c.g->store, ino));
 }

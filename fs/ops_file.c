@@ -209,7 +209,7 @@ void gfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 
 	call_begin(&c, req, GFS_OP_FSYNC, ino);
 	c.tc.aux = (uint64_t)datasync;
-	reply_err(&c, store_sync(c.g->store));
+	reply_err(&c, store_sync(c.g->store, ino));
 }
 
 void gfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,

@@ -78,7 +78,7 @@ void gfs_init(void *userdata, struct fuse_conn_info *conn)
 void gfs_destroy(void *userdata)
 {
 	struct gfs *g = userdata;
-	int err = store_sync(g->store);
+	int err = store_sync(g->store, 0);
 
 	if (err)
 		gfs_log(GFS_LOG_ERR, "final commit failed: %s",

@@ -48,6 +48,7 @@
 #define CKPT_HARD_BYTES (512LL << 20)
 
 static void checkpointed(struct store *s, int nlog, int nckpt);
+static int open_sweep(struct store *s, bool trim, char *why, size_t whylen);
 
 /* ------------------------------------------------------------------ */
 /* Schema and migrations                                              */
@@ -295,7 +296,7 @@ static void batch_lost(struct store *s, int err)
 		"store: a batch of %" PRIu64 " bytes could not be committed "
 		"(%s); changes since the last commit are lost",
 		s->batch_bytes, strerror(-err));
-	s->lost_err = err;
+	blog_lose(s, err);
 	s->in_batch = false;
 	s->batch_bytes = 0;
 }
@@ -352,6 +353,7 @@ static int batch_commit(struct store *s, bool forced)
 	}
 	s->in_batch = false;
 	s->batch_bytes = 0;
+	blog_reset(&s->batch_log);
 	s->commits++;
 	s->unsynced = true;
 	if (forced)
@@ -389,10 +391,15 @@ static int wal_sync(struct store *s)
 	if (!err && fdatasync(fd) < 0)
 		err = -errno;
 	if (err) {
-		gfs_log(GFS_LOG_ERR, "store: cannot sync the WAL of '%s': %s",
+		/* After a failed fdatasync the kernel may have marked the
+		 * pages clean: a retry that succeeds would prove nothing
+		 * ("fsyncgate").  Every later fsync fails until the daemon
+		 * restarts and SQLite re-reads the WAL from the disk. */
+		gfs_log(GFS_LOG_ERR, "store: cannot sync the WAL of '%s': %s; "
+			"fsync will fail until glassfs is restarted",
 			s->path, strerror(-err));
 		store_lock(s);
-		s->unsynced = true;
+		s->sync_err = err;
 		store_unlock(s);
 	}
 	return err;
@@ -525,16 +532,16 @@ int wop_end(struct store *s, int err)
 	return err;
 }
 
-int store_sync(struct store *s)
+int store_sync(struct store *s, uint64_t ino)
 {
-	int err;
+	int err, lost;
 
 	store_lock(s);
 	err = batch_commit(s, true);
+	/* A batch lost now or earlier that held @ino: reported once. */
+	lost = lost_take(s, ino);
 	if (!err)
-		err = s->lost_err;
-	/* Reported now, whether lost by this commit or an earlier one. */
-	s->lost_err = 0;
+		err = lost ? lost : s->sync_err;
 	store_unlock(s);
 	return err ? err : wal_sync(s);
 }
@@ -744,6 +751,7 @@ int store_changes(struct store *s, store_change_fn fn, void *ctx)
 	int64_t version, seen;
 	int rc, rows = 0;
 
+	lost_drain(s, fn, ctx);
 	if (!s->watch_db)
 		return -EINVAL;
 	version = step_int(s->watch_version, &rc);
@@ -1279,7 +1287,7 @@ static int load_facts(struct store *s, char *why, size_t whylen)
  * log is emptied (the kernel caches nothing of this store yet).  This is
  * also where a store that cannot be written, or is locked, is refused.
  */
-static int open_sweep(struct store *s, char *why, size_t whylen)
+static int open_sweep(struct store *s, bool trim, char *why, size_t whylen)
 {
 	sqlite3_stmt *q = stmt(s, STMT_INODE_ORPHANS);
 	uint64_t *orphans = NULL, n = 0, cap = 0;
@@ -1309,8 +1317,9 @@ static int open_sweep(struct store *s, char *why, size_t whylen)
 		err = inode_purge(s, orphans[i]);
 	free(orphans);
 	if (!err) {
-		rc = sqlite3_exec(s->db, "DELETE FROM changelog", NULL, NULL,
-				  NULL);
+		rc = trim ? sqlite3_exec(s->db, "DELETE FROM changelog", NULL,
+					 NULL, NULL)
+			  : SQLITE_OK;
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
@@ -1521,7 +1530,8 @@ int store_open(const struct store_params *p, struct store **out, char *why,
 		err = prepare_all(s) ? (WHY("%s", sqlite3_errmsg(s->db)), -EIO)
 				     : 0;
 	if (!err && !p->readonly)
-		err = open_sweep(s, why, whylen);
+		err = open_sweep(s, true, why, whylen);
+	s->sweep_at_close = !err && !p->readonly;
 	if (!err)
 		err = counts_load(s, why, whylen);
 	if (!err) {
@@ -1607,8 +1617,15 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->db && !s->readonly)
-		store_sync(s);
+	if (s->db && !s->readonly) {
+		char why[256];
+
+		store_sync(s, 0);
+		/* The kernel holds nothing now: inodes unlinked while open
+		 * whose reclaim failed go now rather than at the next mount. */
+		if (s->sweep_at_close && !s->lost_err)
+			open_sweep(s, false, why, sizeof(why));
+	}
 	store_lock(s);
 	s->stopping = true;
 	pthread_cond_signal(&s->wake);
@@ -1630,6 +1647,9 @@ void store_close(struct store *s)
 	 * POSIX locks, which SQLite held until sqlite3_close(). */
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	blog_free(&s->batch_log);
+	blog_free(&s->lost_inos);
+	blog_free(&s->lost_inval);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->lock);
 	free(s->scratch);
@@ -1695,6 +1715,9 @@ int store_facts(struct store *s, struct store_facts *f)
 	f->commits = s->commits;
 	f->syncs = s->syncs;
 	f->batch_bytes = s->batch_bytes;
+	f->batch_open = s->in_batch;
+	f->batch_age_ns = s->in_batch ? (uint64_t)(mono_ns() - s->batch_start)
+				      : 0;
 	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &hi, 0);
 	f->cache_hits = (uint64_t)cur;
 	sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0);

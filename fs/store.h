@@ -131,6 +131,8 @@ struct store_facts {
 	uint64_t cache_misses;
 	uint64_t cache_used;	/* bytes */
 	uint64_t batch_bytes;	/* in the open batch */
+	bool batch_open;	/* a group commit is pending */
+	uint64_t batch_age_ns;	/* since the batch began */
 	char uuid[37];
 };
 
@@ -216,9 +218,10 @@ int store_statfs(struct store *s, struct statvfs *sv);
 /* Deletes @ino and its data if it has no links left; a no-op otherwise. */
 int store_reclaim(struct store *s, uint64_t ino);
 
-/* Commits the open batch and makes it durable (fsync, fsyncdir).
- * Reports, once, an earlier batch that could not be committed. */
-int store_sync(struct store *s);
+/* Commits the open batch and makes everything committed durable (fsync,
+ * fsyncdir of @ino).  Also reports, once per inode, an earlier batch that
+ * could not be committed and held changes of @ino (0: none). */
+int store_sync(struct store *s, uint64_t ino);
 
 int store_facts(struct store *s, struct store_facts *f);
 

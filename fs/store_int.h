@@ -20,6 +20,15 @@ enum stmt_id {
 	STMT_COUNT
 };
 
+/* What a batch changed: inodes saved and names added or removed. */
+struct blog {
+	uint64_t *inos;
+	size_t ninos, maxinos;
+	char *names;
+	size_t nnames, maxnames;
+	bool overflow;		/* out of memory: something was not logged */
+};
+
 /*
  * Locking rules for struct store:
  *  1. s->lock serialises every use of s->db and every field marked (lock).
@@ -42,6 +51,12 @@ struct store {
 	int64_t batch_start;		/* (lock) when it began, ns */
 	uint64_t batch_bytes;		/* (lock) bytes written in it */
 	int lost_err;			/* (lock) a batch failed to commit */
+	struct blog batch_log;		/* (lock) what the open batch changed */
+	struct blog lost_inos;		/* (lock) sorted: fsync must report */
+	struct blog lost_inval;		/* (lock) the kernel must forget */
+	bool lost_all;			/* (lock) every fsync must report */
+	int sync_err;			/* (lock) an fdatasync of the WAL failed:
+					 * nothing is durable any more */
 	uint64_t next_ino;		/* (lock) never reused while mounted */
 	uint64_t ninodes;		/* (lock) for statfs */
 	unsigned char *scratch;		/* (lock) one chunk, for merges */
@@ -72,6 +87,7 @@ struct store {
 	int lock_fd;			/* (const) flock against other mounts */
 	bool readonly, created;		/* (const) created: the file, by us */
 	bool fresh;			/* (const) a new store was initialized */
+	bool sweep_at_close;		/* (const) opened by store_open, rw */
 	bool immutable;			/* (const) opened ?immutable=1 */
 	uint32_t chunk_size;		/* (const) */
 	uint32_t page_size;		/* (const) */
@@ -133,6 +149,15 @@ int store_open_check(const struct store_params *p, struct store **out,
 		     int *version, char *why, size_t whylen);
 int store_migrate(struct store *s, int from, char *why, size_t whylen);
 int store_prepare(struct store *s, char *why, size_t whylen);
+
+/* store_lost.c */
+void blog_ino(struct blog *b, uint64_t ino);
+void blog_name(struct blog *b, uint64_t parent, const char *name);
+void blog_reset(struct blog *b);
+void blog_free(struct blog *b);
+void blog_lose(struct store *s, int err);
+int lost_take(struct store *s, uint64_t ino);
+void lost_drain(struct store *s, store_change_fn fn, void *ctx);
 
 /* store_ns.c */
 int inode_load(struct store *s, uint64_t ino, struct inode_rec *r);

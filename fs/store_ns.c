@@ -84,6 +84,7 @@ int inode_save(struct store *s, const struct inode_rec *r)
 {
 	sqlite3_stmt *q = stmt(s, STMT_INODE_UPDATE);
 
+	blog_ino(&s->batch_log, r->ino);
 	bind_rec(q, r);
 	return run(s, q, "update inode");
 }
@@ -92,6 +93,7 @@ static int inode_insert(struct store *s, const struct inode_rec *r)
 {
 	sqlite3_stmt *q = stmt(s, STMT_INODE_INSERT);
 
+	blog_ino(&s->batch_log, r->ino);
 	bind_rec(q, r);
 	return run(s, q, "insert inode");
 }
@@ -205,6 +207,9 @@ static int dirent_op(struct store *s, enum stmt_id id, uint64_t parent,
 {
 	sqlite3_stmt *q = stmt(s, id);
 
+	blog_name(&s->batch_log, parent, name);
+	if (name2)
+		blog_name(&s->batch_log, arg, name2);
 	sqlite3_bind_int64(q, 1, (int64_t)parent);
 	bind_name(q, 2, name);
 	if (id != STMT_DIRENT_DELETE)
@@ -219,6 +224,7 @@ static int dirent_insert(struct store *s, uint64_t parent, const char *name,
 {
 	sqlite3_stmt *q = stmt(s, STMT_DIRENT_INSERT);
 
+	blog_name(&s->batch_log, parent, name);
 	sqlite3_bind_int64(q, 1, (int64_t)parent);
 	bind_name(q, 2, name);
 	sqlite3_bind_int64(q, 3, (int64_t)ino);

@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "log.h"
 #include "trace.h"
 
@@ -29,6 +31,7 @@ struct trace {
 	uint64_t mask;		/* capacity - 1 */
 	size_t map_len;
 	char *path;
+	struct stat st;		/* the file we created */
 };
 
 uint64_t trace_now(void)
@@ -66,6 +69,10 @@ static int map_file(struct trace *t, const char *path, uint64_t cap)
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)t->map_len) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	if (fstat(fd, &t->st) < 0) {
 		err = -errno;
 		goto out_close;
 	}
@@ -126,7 +133,7 @@ void trace_close(struct trace *t)
 		return;
 	__atomic_store_n(&t->hdr->enabled, 0, __ATOMIC_RELEASE);
 	munmap(t->hdr, t->map_len);
-	unlink(t->path);
+	control_unlink_own(t->path, &t->st);
 	free(t->path);
 	free(t);
 }

@@ -625,7 +625,7 @@ static void api_changes(struct store *s)
 	CHECK_EQ(store_mknod(s, GFS_ROOT_INO, "sl", &l, &st), 0);
 	CHECK_EQ(store_unlink(s, GFS_ROOT_INO, "sl", &g), 0);
 	CHECK_EQ(store_reclaim(s, g.ino), 0);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 }
 
 TEST(store_changes_are_not_logged)

@@ -2237,7 +2237,7 @@ TEST(reclaim_only_unlinked)
 	CHECK_EQ(store_reclaim(s, d), 0);
 	CHECK_EQ(attr(s, f).st_nlink, 1);
 	CHECK(reads_pat(s, f, 0, 10000));
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(rows_of(path, "chunks", f), 3);
 	CHECK_EQ(rows_of(path, "xattrs", f), 1);
 	CHECK_EQ(rows_of(path, "symlinks", l), 1);
@@ -2252,7 +2252,7 @@ TEST(reclaim_only_unlinked)
 	CHECK_EQ(store_getattr(s, d, &st), -ENOENT);
 	/* Reclaiming what is gone is harmless. */
 	CHECK_EQ(store_reclaim(s, f), 0);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(rows_of(path, "inodes", f), 0);
 	CHECK_EQ(rows_of(path, "chunks", f), 0);
 	CHECK_EQ(rows_of(path, "xattrs", f), 0);
@@ -2349,13 +2349,13 @@ TEST(facts_and_sync)
 	store_facts(s, &f);
 	CHECK_EQ(f.batch_bytes, 1024);
 	CHECK_EQ(f.inodes, 2);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	store_facts(s, &f);
 	CHECK_EQ(f.commits, 1);
 	CHECK_EQ(f.syncs, 1);
 	CHECK_EQ(f.batch_bytes, 0);
 	/* Nothing to commit: not counted. */
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	store_facts(s, &f);
 	CHECK_EQ(f.commits, 1);
 	CHECK_EQ(f.syncs, 1);
@@ -2393,7 +2393,7 @@ TEST(checkpoint)
 	s = file_store(path);
 	f = mkreg(s, GFS_ROOT_INO, "f");
 	put(s, f, 0, 100000);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	store_facts(s, &fa);
 	CHECK(fa.wal_bytes > 100000);
 	CHECK_EQ(store_checkpoint(s, &before, &after), 0);
@@ -2865,7 +2865,7 @@ TEST(refuse_already_open)
 	/* The first store is unharmed. */
 	f = mkreg(s, GFS_ROOT_INO, "after");
 	put(s, f, 0, 5000);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	store_close(s);
 	CHECK_EQ(open_in_child(path, false, 0), 0);
 	CHECK_EQ(open_path(path, false, &s, why, sizeof(why)), 0);
@@ -2900,7 +2900,7 @@ static void check_all_writes_refused(struct store *s)
 	CHECK_EQ(store_setxattr(s, f, "user.x", "1", 1, 0), -EROFS);
 	CHECK_EQ(store_removexattr(s, f, "user.colour"), -EROFS);
 	CHECK_EQ(store_reclaim(s, f), -EROFS);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(store_checkpoint(s, &a, &b), -EROFS);
 	CHECK_EQ(store_start(s), 0);
 	CHECK_EQ(attr(s, f).st_mode, S_IFREG | 0644);
@@ -3029,11 +3029,18 @@ TEST(orphans_reclaimed_at_open)
 	l = st.st_ino;
 	keep = mkreg(s, GFS_ROOT_INO, "keep");
 	put(s, keep, 0, 100);
-	store_unlink(s, GFS_ROOT_INO, "f", &g);
-	store_rmdir(s, GFS_ROOT_INO, "d", &g);
-	store_unlink(s, GFS_ROOT_INO, "l", &g);
 	store_close(s);
-	/* Closed with three inodes open and unlinked, as after a crash. */
+	/* A crash with three inodes open and unlinked: the child dies
+	 * without store_close(), which would reclaim them. */
+	fflush(stdout);
+	if (fork() == 0) {
+		s = file_store(path);
+		store_unlink(s, GFS_ROOT_INO, "f", &g);
+		store_rmdir(s, GFS_ROOT_INO, "d", &g);
+		store_unlink(s, GFS_ROOT_INO, "l", &g);
+		_exit(store_sync(s, 0) ? 1 : 0);
+	}
+	wait(NULL);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM inodes WHERE nlink = 0"),
 		 3);
 	CHECK_EQ(rows_of(path, "chunks", f), 3);
@@ -3077,6 +3084,29 @@ TEST(close_commits_batch)
 	tmpdir_remove(dir);
 }
 
+/* A clean close reclaims inodes unlinked while open whose reclaim did not
+ * happen (the kernel holds nothing once the store closes). */
+TEST(orphans_reclaimed_at_close)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct store_gone g;
+	struct store *s;
+	uint64_t f;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	s = file_store(path);
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	put(s, f, 0, 9000);
+	CHECK_EQ(store_unlink(s, GFS_ROOT_INO, "f", &g), 0);
+	CHECK_EQ(g.nlink, 0);
+	store_close(s);
+	CHECK_EQ(raw_int(path, "SELECT count(*) FROM inodes WHERE nlink = 0"),
+		 0);
+	CHECK_EQ(rows_of(path, "chunks", f), 0);
+	tmpdir_remove(dir);
+}
+
 enum crash_mode { CRASH_AFTER_SYNC, CRASH_AFTER_THREAD, CRASH_UNCOMMITTED };
 
 /* The child: writes "f" and dies without store_close(). */
@@ -3099,7 +3129,7 @@ static void crash_child(const char *path, enum crash_mode mode)
 	if (store_mknod(s, GFS_ROOT_INO, "f", &n, &st) ||
 	    store_write(s, st.st_ino, 0, b, 200000, true, &done))
 		_exit(2);
-	if (mode == CRASH_AFTER_SYNC && store_sync(s))
+	if (mode == CRASH_AFTER_SYNC && store_sync(s, 0))
 		_exit(3);
 	for (int i = 0; mode == CRASH_AFTER_THREAD && i < 1000; i++) {
 		store_facts(s, &fa);
@@ -3214,7 +3244,7 @@ TEST(events_of_commits)
 	f = mkreg(s, GFS_ROOT_INO, "f");
 	put(s, f, 0, 1000);
 	t = mono_now();
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(l.n, 1);
 	CHECK_EQ(l.ev[0], STORE_EV_SYNC);
 	CHECK_EQ(l.bytes[0], 1000);
@@ -3232,7 +3262,7 @@ TEST(events_of_commits)
 	CHECK_EQ(l.bytes[1], 700);
 	CHECK_EQ(l.result[1], 0);
 	put(s, f, 0, 10);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(l.n, 2);
 	store_close(s);
 out:
@@ -3284,7 +3314,7 @@ TEST(changes_by_other_connections)
 	f = mkreg(s, GFS_ROOT_INO, "f");
 	put(s, f, 0, 100);
 	store_setxattr(s, f, "user.a", "1", 1, 0);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(changes(s, &l), 0);
 	CHECK_EQ(l.n, 0);
 	snprintf(sql, sizeof(sql),
@@ -3308,7 +3338,7 @@ TEST(changes_by_other_connections)
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "x"), f);
 	/* Reported rows go with the store's next batch. */
 	put(s, f, 0, 10);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(raw_int(path, "SELECT count(*) FROM changelog"), 0);
 	store_close(s);
 	tmpdir_remove(dir);
@@ -3326,7 +3356,7 @@ TEST(inode_numbers_taken_by_others)
 	path_in(path, sizeof(path), dir, "store.db");
 	s = file_store(path);
 	a = mkreg(s, GFS_ROOT_INO, "a");
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	/* Without the watcher: the next number is taken under the store. */
 	raw_exec(path, "INSERT INTO inodes (ino, mode, nlink, uid, gid, "
 		       "atime, mtime, ctime) VALUES (3, 33188, 0, 0, 0, 0, 0, "
@@ -3336,7 +3366,7 @@ TEST(inode_numbers_taken_by_others)
 	CHECK_EQ(b, 4);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "b"), 4);
 	CHECK_EQ(attr(s, 3).st_nlink, 0);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	/* With it: the watcher learns the largest number. */
 	CHECK_EQ(store_start(s), 0);
 	raw_exec(path, "INSERT INTO inodes (ino, mode, nlink, uid, gid, "
@@ -3375,7 +3405,7 @@ TEST(capability_xattr)
 	f = mkreg(s, GFS_ROOT_INO, "f");
 	g = mkreg(s, GFS_ROOT_INO, "g");
 	store_start(s);
-	store_sync(s);
+	store_sync(s, 0);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO xattrs VALUES (%llu, "
 		 "CAST('security.capability' AS BLOB), x'0304')",
@@ -3426,19 +3456,19 @@ TEST(full_file_system)
 		if (!err)
 			written += done;
 		if (!err && i % 2)
-			err = store_sync(s);
+			err = store_sync(s, 0);
 	}
 	CHECK_EQ(err, -ENOSPC);
 	CHECK(written >= 4 * MIB);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK(reads_pat(s, f, 0, written));
 	CHECK_EQ(store_unlink(s, GFS_ROOT_INO, "big", &gone), 0);
 	CHECK_EQ(store_reclaim(s, f), 0);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	CHECK_EQ(store_checkpoint(s, &(uint64_t){ 0 }, &(uint64_t){ 0 }), 0);
 	g = mkreg(s, GFS_ROOT_INO, "small");
 	CHECK_EQ(put(s, g, 0, 1000), 1000);
-	CHECK_EQ(store_sync(s), 0);
+	CHECK_EQ(store_sync(s, 0), 0);
 	store_close(s);
 	s = file_store(path);
 	CHECK_EQ(ino_of(s, GFS_ROOT_INO, "big"), 0);
@@ -3474,7 +3504,7 @@ static void *work(void *arg)
 		if (store_read(w->s, w->ino, off, sizeof(out), out, &n) ||
 		    n != sizeof(out) || memcmp(out, b + off, sizeof(out)))
 			w->errors++;
-		if (i % 50 == 0 && store_sync(w->s))
+		if (i % 50 == 0 && store_sync(w->s, 0))
 			w->errors++;
 	}
 	if (store_write(w->s, w->ino, 0, b, 64 * KIB, true, &n))
@@ -3668,6 +3698,7 @@ int main(void)
 	RUN(readonly_open);
 	RUN(readonly_refuses_empty_file);
 	RUN(orphans_reclaimed_at_open);
+	RUN(orphans_reclaimed_at_close);
 	RUN(close_commits_batch);
 	RUN(crash_after_sync_keeps_data);
 	RUN(crash_after_background_commit_keeps_data);
