@@ -200,8 +200,12 @@ int opts_parse(struct fuse_args *args, struct gfs_opts *o)
 		return -1;
 	if (o->show_help || o->show_version)
 		return 0;
-	if (fuse_parse_cmdline(args, &co) != 0)
+	if (fuse_parse_cmdline(args, &co) != 0) {
+		/* It may fail after taking the mountpoint (found by
+		 * tests/fuzz/fuzz_opts.c: a leak at every such exit). */
+		free(co.mountpoint);
 		return -1;
+	}
 	o->mountpoint = co.mountpoint;
 	o->foreground = co.foreground;
 	o->debug = co.debug;
