@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -459,6 +460,21 @@ static void serve_client(struct control *c, int fd)
 	}
 }
 
+/*
+ * Clients are served one at a time: one that stops sending (or reading)
+ * must not hold the socket for every other tool, nor keep "inval" from
+ * being served.  Tools ask and hang up; this is ample.
+ */
+#define CLIENT_TIMEOUT_S 2
+
+static void limit_client(int fd)
+{
+	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 static void *control_main(void *arg)
 {
 	struct control *c = arg;
@@ -479,6 +495,7 @@ static void *control_main(void *arg)
 		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		limit_client(fd);
 		if (peer_allowed(fd))
 			serve_client(c, fd);
 		close(fd);

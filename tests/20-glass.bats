@@ -411,6 +411,24 @@ print("answered:", s.recv(100))
 	[[ $stderr == *"cannot find the control socket"* ]]
 }
 
+@test "a client that connects and says nothing does not hold the socket" {
+	gfs_mount
+	trc_ready
+	/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(8)
+' "$(gfs_rundir)/ctl" 3>&- &
+	FSI_PIDS+=($!)
+	sleep 0.5
+	SECONDS=0
+	run --separate-stderr fsinspect stats "$MNT"
+	assert_success
+	# served once the silent client timed out (2 s), not after it left
+	[ "$SECONDS" -lt 5 ]
+}
+
 @test "-o notrace: no ring; the socket says so and fsinspect trace exits 2" {
 	gfs_mount -o notrace
 	[ ! -e "$(gfs_rundir)/trace" ]
