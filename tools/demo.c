@@ -63,6 +63,7 @@ struct demo_opts {
 	const char *on;	   /* --on DIR */
 	const char *mount; /* --mount MNT */
 	bool all, json, fast;
+	bool quick; /* --all without the DEMO_SLOW ones */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -758,6 +759,7 @@ static void usage(void)
 	      "scratch glassfs mount it creates and removes itself.\n"
 	      "\nOptions:\n"
 	      " -a, --all         run every demonstration, then a summary\n"
+	      "     --quick       with --all, leave out the slow ones\n"
 	      "     --on DIR      run in DIR (tmpfs, ext4 ...) instead of "
 	      "glassfs\n"
 	      "     --mount MNT   run on an existing glassfs mount\n"
@@ -784,12 +786,13 @@ static void install_signals(void)
 
 static int parse(int argc, char **argv, struct demo_opts *o)
 {
-	enum { OPT_ON = 0x100, OPT_MOUNT, OPT_FAST };
+	enum { OPT_ON = 0x100, OPT_MOUNT, OPT_FAST, OPT_QUICK };
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"on", required_argument, NULL, OPT_ON},
 		{"mount", required_argument, NULL, OPT_MOUNT},
 		{"fast", no_argument, NULL, OPT_FAST},
+		{"quick", no_argument, NULL, OPT_QUICK},
 		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -812,6 +815,9 @@ static int parse(int argc, char **argv, struct demo_opts *o)
 		case OPT_FAST:
 			o->fast = true;
 			break;
+		case OPT_QUICK:
+			o->quick = true;
+			break;
 		case 'J':
 			o->json = true;
 			break;
@@ -833,6 +839,10 @@ static int parse(int argc, char **argv, struct demo_opts *o)
 		warnx("--all takes no demonstration names");
 		fsi_usage_hint("demo");
 	}
+	if (o->quick && !o->all) {
+		warnx("--quick goes with --all");
+		fsi_usage_hint("demo");
+	}
 	return optind;
 }
 
@@ -845,7 +855,8 @@ static int select_demos(int argc, char **argv, const struct demo_opts *o,
 	*sel = fsi_xcalloc(o->all ? NDEMOS : (size_t)argc, sizeof(**sel));
 	if (o->all) {
 		for (i = 0; i < (int)NDEMOS; i++)
-			(*sel)[n++] = demos[i];
+			if (!o->quick || !(demos[i]->flags & DEMO_SLOW))
+				(*sel)[n++] = demos[i];
 		return n;
 	}
 	for (i = 0; i < argc; i++) {

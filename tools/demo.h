@@ -185,6 +185,11 @@ int dm_attach(struct demo_mount *m, const char *path);
 void dm_stop(struct demo_mount *m);
 /* Unmount and mount the same store again (scratch only). */
 int dm_remount(struct demo_mount *m);
+/* Kill the scratch daemon of @m with @sig and reap it, as a crash
+ * would: the mount is left dead (ENOTCONN) until dm_remount() or
+ * dm_stop().  *status as waitpid's.  0 or -errno (-EOPNOTSUPP if the
+ * daemon is not ours). */
+int dm_kill(struct demo_mount *m, int sig, int *status);
 
 /* @c on the glassfs mount @m instead: a copy whose directory is @m's
  * root (its files go with the mount); demo_subctx_close() when done. */
@@ -224,6 +229,21 @@ void dm_settle(struct demo_mount *m);
 /* Drop the kernel's pages and attributes of @ino (control "inval"). */
 int dm_inval(struct demo_mount *m, uint64_t ino);
 
+/* The store's side of durability, from the daemon's "stats": what is
+ * committed, what was made durable, what is still in the open batch. */
+struct demo_store {
+	bool known;
+	uint64_t commits;      /* group commits so far */
+	uint64_t syncs;	       /* of which forced by fsync (WAL synced) */
+	uint64_t batch_bytes;  /* written into the open batch: uncommitted */
+	bool batch_open;       /* a batch is open */
+	uint64_t batch_age_ns; /* how long it has been open */
+	uint64_t wal_bytes;    /* size of the store's WAL file */
+};
+
+/* The store facts of @m now; 0, or -errno with st->known false. */
+int dm_store(struct demo_mount *m, struct demo_store *st);
+
 /* Publish the request figures @prefix_reads, _read_bytes ... (n/a
  * without a daemon). */
 void demo_fig_reads(struct demo_ctx *c, const char *key,
@@ -259,11 +279,48 @@ int demo_evict(struct demo_ctx *c, const char *name, uint64_t *left);
 /* A field of /proc/meminfo in bytes, or of /proc/vmstat; FSI_UNKNOWN. */
 uint64_t demo_meminfo(const char *field);
 uint64_t demo_vmstat(const char *field);
+/* The number in the /proc/sys file @path; FSI_UNKNOWN. */
+uint64_t demo_sysctl_get(const char *path);
+
+/*
+ * --fast: lower vm.dirty_expire_centisecs and vm.dirty_writeback_centisecs
+ * to 100 (1 s) until the demonstration ends (root; otherwise a note
+ * says so).  True when lowered.
+ */
+bool demo_fast_writeback(struct demo_ctx *c);
+
+/* What the kernel's write-back did while demo_wait_clean() watched. */
+struct demo_wb {
+	uint64_t clean_ns;	 /* t0 -> first seen without dirty pages, 0 */
+	uint64_t first_write_ns; /* t0 -> first WRITE request, 0 if none */
+	uint64_t dirty_end;	 /* dirty pages when it stopped watching */
+	uint64_t waited_ns;	 /* t0 -> when it stopped */
+	struct demo_reqs reqs;	 /* the daemon's requests meanwhile */
+	char sender[64];	 /* who sent the first WRITE: a command
+				  * name, "kernel" (pid 0) or "exited" */
+};
+
+/*
+ * Watch @fd's file every 0.1 s until it has no dirty page and, with a
+ * daemon, WRITE requests for @ino arrived after @mark; or until @limit_ns
+ * after @t0 (CLOCK_MONOTONIC, when the pages were dirtied).  Holds no
+ * descriptor of its own: on FUSE a close would write back.  0, or -EINTR.
+ */
+int demo_wait_clean(struct demo_ctx *c, int fd, uint64_t ino, uint64_t mark,
+		    uint64_t t0, uint64_t limit_ns, struct demo_wb *w);
+
+/* The longest the kernel's flusher should take to write back pages
+ * dirtied now, from the sysctls in effect: expire + period + 5 s. */
+uint64_t demo_wb_limit_ns(void);
 
 /* The physical frame of each of @n pages from @addr in process @pid
  * (/proc/PID/pagemap): 0 for a page not present, or when the kernel
  * hides frames (not root).  0 or -errno. */
 int demo_pfns(pid_t pid, uint64_t addr, uint64_t n, uint64_t *pfn);
+
+/* /proc/kpageflags and /proc/kpagecount (mapcount) of frame @pfn (root
+ * only); FSI_UNKNOWN each when unreadable. */
+void demo_kpage(uint64_t pfn, uint64_t *flags, uint64_t *count);
 
 /* The mapping of @fd's file in process @pid, with its pagemap summary
  * (pages.*); -ENOENT if none. */

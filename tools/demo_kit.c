@@ -138,6 +138,36 @@ int dm_inval(struct demo_mount *m, uint64_t ino)
 	return err;
 }
 
+static bool json_member(json_object *o, const char *key, json_object **v)
+{
+	return o && json_object_object_get_ex(o, key, v);
+}
+
+int dm_store(struct demo_mount *m, struct demo_store *st)
+{
+	json_object *reply = NULL, *store, *v;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	if (!m || !m->ring_ok)
+		return -EOPNOTSUPP;
+	err = gmount_ctl(&m->gm, "stats", &reply);
+	if (!err && !json_member(reply, "store", &store))
+		err = -EPROTO;
+	if (!err) {
+		st->commits = gmount_u64(store, "commits");
+		st->syncs = gmount_u64(store, "syncs");
+		st->batch_bytes = gmount_u64(store, "batch_bytes");
+		st->batch_age_ns = gmount_u64(store, "batch_age_ns");
+		st->wal_bytes = gmount_u64(store, "wal_bytes");
+		st->batch_open = json_member(store, "batch_open", &v) &&
+				 json_object_get_boolean(v);
+		st->known = true;
+	}
+	json_object_put(reply);
+	return err;
+}
+
 /* Figures of a window: unknown when the ring lost records, n/a with no
  * daemon at all. */
 static void fig_req(struct demo_ctx *c, const char *key, const char *suffix,
@@ -329,6 +359,101 @@ uint64_t demo_vmstat(const char *field)
 	return proc_field("/proc/vmstat", field, 1);
 }
 
+uint64_t demo_sysctl_get(const char *path)
+{
+	unsigned long long v;
+	uint64_t out = FSI_UNKNOWN;
+	FILE *f = fopen(path, "re");
+
+	if (f && fscanf(f, "%llu", &v) == 1)
+		out = v;
+	if (f)
+		fclose(f);
+	return out;
+}
+
+#define EXPIRE "/proc/sys/vm/dirty_expire_centisecs"
+#define PERIOD "/proc/sys/vm/dirty_writeback_centisecs"
+
+bool demo_fast_writeback(struct demo_ctx *c)
+{
+	char old[64];
+	int h;
+
+	if (!c->fast)
+		return false;
+	if (!c->root) {
+		demo_note(c, "--fast needs root to lower the write-back "
+			     "sysctls; waiting at their values");
+		return false;
+	}
+	return demo_sysctl_set(EXPIRE, "100", old, &h) == 0 &&
+	       demo_sysctl_set(PERIOD, "100", old, &h) == 0;
+}
+
+uint64_t demo_wb_limit_ns(void)
+{
+	uint64_t expire = demo_sysctl_get(EXPIRE);
+	uint64_t period = demo_sysctl_get(PERIOD);
+
+	if (expire == FSI_UNKNOWN || period == FSI_UNKNOWN)
+		return 40ULL * 1000000000ULL;
+	return (expire + period) * 10000000ULL + 5000000000ULL;
+}
+
+/* The command name of @pid; the kernel's own requests carry pid 0. */
+static void comm_of(uint32_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(buf, len, "%s", pid ? "exited" : "kernel");
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = pid ? fopen(path, "re") : NULL;
+	if (f && fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* One look: true when done watching. */
+static bool wb_look(struct demo_ctx *c, int fd, uint64_t ino, uint64_t mark,
+		    uint64_t t0, struct demo_wb *w)
+{
+	uint64_t now = demo_now_ns();
+	struct pc_stat st;
+
+	demo_cache(fd, &st);
+	dm_requests(c->mnt, mark, ino, &w->reqs);
+	if (st.dirty == 0 && !w->clean_ns)
+		w->clean_ns = now - t0;
+	w->dirty_end = st.dirty;
+	w->waited_ns = now - t0;
+	if (st.dirty == FSI_UNKNOWN)
+		return true;
+	return st.dirty == 0 && (!w->reqs.known || w->reqs.writes);
+}
+
+int demo_wait_clean(struct demo_ctx *c, int fd, uint64_t ino, uint64_t mark,
+		    uint64_t t0, uint64_t limit_ns, struct demo_wb *w)
+{
+	memset(w, 0, sizeof(*w));
+	while (!wb_look(c, fd, ino, mark, t0, w) && w->waited_ns < limit_ns) {
+		if (demo_interrupted())
+			return -EINTR;
+		demo_progress("waiting for the kernel's write-back: %.0f s, "
+			      "%llu pages dirty",
+			      w->waited_ns / 1e9,
+			      (unsigned long long)w->dirty_end);
+		sleep_ms(100);
+	}
+	demo_progress("%s", "");
+	if (w->reqs.writes && w->reqs.first_write_ns > t0)
+		w->first_write_ns = w->reqs.first_write_ns - t0;
+	comm_of(w->reqs.write_pid, w->sender, sizeof(w->sender));
+	return 0;
+}
+
 int demo_smaps(pid_t pid, int fd, struct pm_mapping *out)
 {
 	struct pm_target t = {0};
@@ -378,6 +503,29 @@ int demo_pfns(pid_t pid, uint64_t addr, uint64_t n, uint64_t *pfn)
 	}
 	close(fd);
 	return err;
+}
+
+/* The 8-byte word for @pfn in @file; FSI_UNKNOWN. */
+static uint64_t kpage_word(const char *file, uint64_t pfn)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	uint64_t v = FSI_UNKNOWN;
+
+	if (fd < 0)
+		return FSI_UNKNOWN;
+	if (!pfn || pread(fd, &v, sizeof(v), (off_t)(pfn * sizeof(v))) !=
+			    sizeof(v))
+		v = FSI_UNKNOWN;
+	close(fd);
+	return v;
+}
+
+void demo_kpage(uint64_t pfn, uint64_t *flags, uint64_t *count)
+{
+	if (flags)
+		*flags = kpage_word("/proc/kpageflags", pfn);
+	if (count)
+		*count = kpage_word("/proc/kpagecount", pfn);
 }
 
 /* ------------------------------------------------------------------ */

@@ -559,6 +559,20 @@ int dm_remount(struct demo_mount *m)
 	return spawn_ready(m);
 }
 
+int dm_kill(struct demo_mount *m, int sig, int *status)
+{
+	if (!m->tmp[0] || !m->pid)
+		return -EOPNOTSUPP;
+	if (kill(m->pid, sig) < 0)
+		return -errno;
+	while (waitpid(m->pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	/* Reaped here: unmounting it later waits for no one. */
+	m->pid = 0;
+	return 0;
+}
+
 int demo_extra_mount(struct demo_ctx *c, const char *opts,
 		     struct demo_mount **out)
 {
