@@ -350,7 +350,6 @@ static json_object *cmd_inval(struct control *c, const char *arg)
 		return jerror("invalid inode number '%.64s'", arg ? arg : "");
 	tc.t0 = trace_now();
 	tc.ino = ino;
-	tc.pid = (uint32_t)getpid();
 	err = fuse_lowlevel_notify_inval_inode(c->g->se, ino, 0, 0);
 	if (c->g->trace)
 		trace_end(c->g->trace, &tc, err, 0);

@@ -21,6 +21,16 @@
  * hdr->head - seq >= capacity the record was overwritten: the reader
  * missed (hdr->head - capacity + 1 - seq) records and resumes from there.
  * The daemon never waits for readers.  The file is created mode 0600.
+ *
+ * Notes for readers:
+ *  - A record is written when its request completes; t_ns is its
+ *    arrival.  Records are in completion order: t_ns is not monotonic in
+ *    seq.
+ *  - Counters are added just before the sequence number is taken: at one
+ *    instant a counter may be one ahead of the records.
+ *  - After the daemon is killed the file stays with `enabled` 1: check
+ *    that daemon_pid still runs.
+ *  - The daemon's own events (COMMIT, CHECKPOINT, INVAL_*) have pid 0.
  */
 #ifndef GLASSFS_TRACE_H
 #define GLASSFS_TRACE_H
@@ -98,9 +108,12 @@ struct gfs_trace_rec {
 	uint64_t t_ns;		/* CLOCK_MONOTONIC at arrival */
 	uint64_t ino;		/* inode (parent for name ops) */
 	uint64_t off;		/* byte offset, where one applies */
-	uint64_t aux;		/* op-specific: new parent (RENAME, LINK),
-				 * inode found (LOOKUP, CREATE ...), whence
-				 * (LSEEK), destination inode (COPY) */
+	uint64_t aux;		/* op-specific: inode found or made (LOOKUP,
+				 * MKNOD, MKDIR, SYMLINK, CREATE), new parent
+				 * (RENAME, LINK), inode unlinked (UNLINK,
+				 * RMDIR), open flags (OPEN), FUSE_SET_ATTR_*
+				 * (SETATTR), whence (LSEEK), destination
+				 * inode (COPY_FILE_RANGE), bytes (COMMIT) */
 	uint32_t len;		/* bytes asked for, or FORGET count */
 	int32_t result;		/* bytes done, 0, or -errno */
 	uint32_t dur_ns;	/* time in the daemon */

@@ -123,7 +123,8 @@ void reply_entry(struct gfs_call *c, int err, const struct stat *st)
 		return;
 	}
 	fill_entry(c->g, &e, st);
-	c->tc.aux = st->st_ino;
+	if (!c->tc.aux)
+		c->tc.aux = st->st_ino; /* LINK keeps its new parent */
 	call_end(c, 0);
 	if (fuse_reply_entry(c->req, &e) == -ENOENT) {
 		/* The request was interrupted: the kernel never got the

@@ -179,6 +179,11 @@ static int validate(struct gfs_opts *o)
 		return -1;
 	}
 	o->check = !o->check_str || !strcmp(o->check_str, "quick");
+	if (o->trace_records < 1024 || o->trace_records > (1u << 24)) {
+		fprintf(stderr, "glassfs: invalid trace_records %u: expected "
+			"1024 to 16777216\n", o->trace_records);
+		return -1;
+	}
 	if (o->attr_timeout < 0 || o->entry_timeout < 0 ||
 	    o->negative_timeout < 0) {
 		fprintf(stderr, "glassfs: timeouts cannot be negative\n");

@@ -4,7 +4,7 @@
  *
  * Layer: subcommand (options, columns, rows).  Measures through
  * pagecache.c on a descriptor opened here, or through procmaps.c with
- * --no-open; prints through output.c.
+ * --no-open; prints through output.c, and svg.c for --svg.
  *
  * The observer effect: on FUSE, close() of any descriptor writes back the
  * file's dirty pages.  So each file is opened once and everything is
@@ -33,6 +33,7 @@
 #include "pagecache.h"
 #include "procmaps.h"
 #include "resmap.h"
+#include "svg.h"
 #include "walk.h"
 
 enum {
@@ -112,6 +113,7 @@ static const struct out_spec cache_noopen_spec = {
 
 #define MAP_DEFAULT_WIDTH 40
 #define MAP_MAX_WIDTH 4096
+#define SVG_MAP_CELLS 512 /* cells of a file in the --svg picture */
 
 struct cache_opts {
 	struct out_opts out;
@@ -119,6 +121,7 @@ struct cache_opts {
 	double interval;    /* > 0: --watch */
 	unsigned count;	    /* rounds; 0: until interrupted */
 	bool no_open;
+	const char *svg; /* --svg FILE */
 };
 
 /* A file being inspected: one per WALK_FILE entry. */
@@ -147,6 +150,8 @@ struct crow {
 	uint64_t flushed;
 	char *map;
 	bool fuse;
+	struct resmap_cell *svg_cells; /* --svg, last round */
+	unsigned svg_n;
 };
 
 /* This round's row of each file, for the later entries of the same file. */
@@ -194,6 +199,8 @@ static void usage(void)
 	      " -c, --count N          with --watch: stop after N rounds\n"
 	      "     --no-open          do not open the files: mapped pages "
 	      "only\n"
+	      "     --svg FILE         draw the residency maps (HTML if FILE "
+	      "ends in .html)\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n",
 	      f);
@@ -204,7 +211,7 @@ static void usage(void)
 
 static void parse_options(int argc, char **argv, struct cache_opts *o)
 {
-	enum { OPT_NO_OPEN = OUT_OPT_RAW + 1 };
+	enum { OPT_NO_OPEN = OUT_OPT_RAW + 1, OPT_SVG };
 	static const struct option longopts[] = {
 		OUT_LONGOPTS,
 		{"map", optional_argument, NULL, 'm'},
@@ -213,6 +220,7 @@ static void parse_options(int argc, char **argv, struct cache_opts *o)
 		{"interval", required_argument, NULL, 'i'},
 		{"count", required_argument, NULL, 'c'},
 		{"no-open", no_argument, NULL, OPT_NO_OPEN},
+		{"svg", required_argument, NULL, OPT_SVG},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -252,6 +260,9 @@ static void parse_options(int argc, char **argv, struct cache_opts *o)
 			break;
 		case OPT_NO_OPEN:
 			o->no_open = true;
+			break;
+		case OPT_SVG:
+			o->svg = optarg;
 			break;
 		case 'h':
 			usage();
@@ -319,18 +330,12 @@ static void close_file(struct cfile *f)
 	f->fd = -1;
 }
 
-/* The MAP cell of a file measured through its descriptor. */
-static char *map_from_fd(const struct cache_run *r, const struct cfile *f,
-			 uint64_t pages, enum pc_source src)
+/* @width cells (at most) of a file measured through its descriptor. */
+static unsigned fd_cells(const struct cfile *f, uint64_t pages, unsigned width,
+			 struct resmap_cell *cells)
 {
-	struct resmap_cell *cells;
-	unsigned i, n;
-	char *s;
+	unsigned i, n = resmap_split(pages, width, cells);
 
-	if (src == PC_DENIED || src == PC_NOMAP)
-		return fsi_xstrdup("unknown");
-	cells = fsi_xcalloc(r->opt.map_width, sizeof(*cells));
-	n = resmap_split(pages, r->opt.map_width, cells);
 	for (i = 0; i < n; i++) {
 		struct pc_stat st;
 		enum pc_source s2;
@@ -343,6 +348,21 @@ static char *map_from_fd(const struct cache_run *r, const struct cfile *f,
 		cells[i].dirty = st.dirty;
 		cells[i].writeback = st.writeback;
 	}
+	return n;
+}
+
+/* The MAP cell of a file measured through its descriptor. */
+static char *map_from_fd(const struct cache_run *r, const struct cfile *f,
+			 uint64_t pages, enum pc_source src)
+{
+	struct resmap_cell *cells;
+	unsigned n;
+	char *s;
+
+	if (src == PC_DENIED || src == PC_NOMAP)
+		return fsi_xstrdup("unknown");
+	cells = fsi_xcalloc(r->opt.map_width, sizeof(*cells));
+	n = fd_cells(f, pages, r->opt.map_width, cells);
 	s = resmap_render(cells, n, r->out.flags & OUT_ASCII);
 	free(cells);
 	return s;
@@ -364,16 +384,12 @@ static uint64_t count_mapped(const struct cfile *f, uint64_t first, uint64_t n,
 	return c;
 }
 
-/* The MAP cell with --no-open: mapped pages only, '?' where none. */
-static char *map_from_mapped(const struct cache_run *r, const struct cfile *f,
-			     uint64_t pages)
+/* Cells with --no-open: mapped pages only, unknown where none. */
+static unsigned mapped_cells(const struct cfile *f, uint64_t pages,
+			     unsigned width, struct resmap_cell *cells)
 {
-	struct resmap_cell *cells;
-	unsigned i, n;
-	char *s;
+	unsigned i, n = resmap_split(pages, width, cells);
 
-	cells = fsi_xcalloc(r->opt.map_width, sizeof(*cells));
-	n = resmap_split(pages, r->opt.map_width, cells);
 	for (i = 0; i < n; i++) {
 		struct resmap_cell *c = &cells[i];
 
@@ -384,9 +400,40 @@ static char *map_from_mapped(const struct cache_run *r, const struct cfile *f,
 		c->writeback =
 			count_mapped(f, c->first, c->pages, PM_PG_WRITEBACK);
 	}
+	return n;
+}
+
+/* The MAP cell with --no-open: '?' where no page is mapped. */
+static char *map_from_mapped(const struct cache_run *r, const struct cfile *f,
+			     uint64_t pages)
+{
+	struct resmap_cell *cells;
+	unsigned n;
+	char *s;
+
+	cells = fsi_xcalloc(r->opt.map_width, sizeof(*cells));
+	n = mapped_cells(f, pages, r->opt.map_width, cells);
 	s = resmap_render(cells, n, r->out.flags & OUT_ASCII);
 	free(cells);
 	return s;
+}
+
+/* The cells of the --svg picture, measured as the MAP cell is. */
+static void svg_cells(const struct cache_run *r, const struct cfile *f,
+		      struct crow *row)
+{
+	unsigned i;
+
+	row->svg_cells = fsi_xcalloc(SVG_MAP_CELLS, sizeof(*row->svg_cells));
+	if (r->opt.no_open)
+		row->svg_n = mapped_cells(f, row->pages, SVG_MAP_CELLS,
+					  row->svg_cells);
+	else
+		row->svg_n =
+			fd_cells(f, row->pages, SVG_MAP_CELLS, row->svg_cells);
+	if (row->src == PC_DENIED || row->src == PC_NOMAP)
+		for (i = 0; i < row->svg_n; i++)
+			row->svg_cells[i].cached = FSI_UNKNOWN;
 }
 
 static void unknown_pc(struct pc_stat *pc)
@@ -423,6 +470,8 @@ static int measure_open(struct cache_run *r, struct cfile *f, bool last,
 	}
 	if (r->opt.map_width)
 		row->map = map_from_fd(r, f, row->pages, row->src);
+	if (r->opt.svg && (last || !watch))
+		svg_cells(r, f, row);
 	/* Everything is measured: now the close may write back. */
 	if (!watch)
 		close_file(f);
@@ -446,6 +495,8 @@ static int measure_file(struct cache_run *r, struct cfile *f, bool last,
 		unknown_pc(&row->pc);
 		if (r->opt.map_width)
 			row->map = map_from_mapped(r, f, row->pages);
+		if (r->opt.svg && last)
+			svg_cells(r, f, row);
 	} else if (measure_open(r, f, last, row)) {
 		return -1;
 	}
@@ -691,6 +742,7 @@ static void forget_rows(struct cache_run *r)
 
 	for (i = 0; i < r->wl.n; i++) {
 		free(r->rows[i].row.map);
+		free(r->rows[i].row.svg_cells);
 		memset(&r->rows[i], 0, sizeof(r->rows[i]));
 	}
 }
@@ -886,6 +938,35 @@ static void setup_output(struct cache_run *r)
 		      "seen and page flags are unknown");
 }
 
+/* The last round's maps as a picture (--svg). */
+static int write_svg(const struct cache_run *r)
+{
+	struct svg_map_file *m = fsi_xcalloc(r->wl.n + 1, sizeof(*m));
+	struct svg_resmap map = {.title = "fsinspect cache", .files = m};
+	size_t i;
+	int err;
+
+	for (i = 0; i < r->wl.n; i++) {
+		const struct crow *w = &r->rows[i].row;
+
+		if (!r->rows[i].valid || !w->svg_cells)
+			continue;
+		m[map.nfiles++] = (struct svg_map_file){
+			.name = w->name,
+			.pages = w->pages,
+			.cells = w->svg_cells,
+			.ncells = w->svg_n,
+		};
+	}
+	map.subtitle = r->opt.no_open ? "mapped pages (--no-open)"
+				      : "page cache residency (cachestat)";
+	err = svg_save_resmap(r->opt.svg, &map);
+	if (err)
+		warnx("cannot write '%s': %s", r->opt.svg, strerror(-err));
+	free(m);
+	return err;
+}
+
 int cmd_cache(int argc, char **argv)
 {
 	struct cache_run r;
@@ -905,6 +986,8 @@ int cmd_cache(int argc, char **argv)
 	}
 	find_duplicates(&r);
 	if (r.opt.interval > 0 ? watch(&r) : cache_round(&r, true))
+		r.status = FSI_EXIT_FATAL;
+	if (r.opt.svg && write_svg(&r))
 		r.status = FSI_EXIT_FATAL;
 	forget_rows(&r);
 	for (i = 0; i < r.wl.n; i++)

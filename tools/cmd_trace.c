@@ -35,6 +35,7 @@
 #include "paths.h"
 #include "ring.h"
 #include "stream.h"
+#include "svg.h"
 #include "trace_rec.h"
 
 enum {
@@ -146,6 +147,7 @@ struct trace_opts {
 	bool wall;
 	unsigned count;	 /* 0: unlimited */
 	double duration; /* 0: unlimited */
+	const char *svg; /* --svg FILE */
 };
 
 struct trace_run {
@@ -159,7 +161,9 @@ struct trace_run {
 	bool want_paths;
 	uint64_t printed;
 	uint64_t missed_shown;
-	uint64_t deadline; /* CLOCK_MONOTONIC ns; 0: none */
+	uint64_t deadline;     /* CLOCK_MONOTONIC ns; 0: none */
+	struct svg_events svg; /* the records shown, for --svg */
+	uint64_t start_ns;
 };
 
 /* One row being printed. */
@@ -200,6 +204,9 @@ static void usage(void)
 	      " -c, --count N          stop after N records\n"
 	      " -d, --duration SECONDS stop after SECONDS\n"
 	      " -t, --wall             TIME as the time of day\n"
+	      "     --svg FILE         also draw the records shown (HTML if "
+	      "FILE\n"
+	      "                        ends in .html)\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n",
 	      f);
@@ -285,7 +292,7 @@ static void parse_duration(const char *arg, struct trace_opts *o)
 
 static bool trace_option(int c, const char *arg, struct trace_opts *o)
 {
-	enum { OPT_COMM = OUT_OPT_RAW + 1 };
+	enum { OPT_COMM = OUT_OPT_RAW + 1, OPT_SVG };
 
 	switch (c) {
 	case 'p':
@@ -320,6 +327,9 @@ static bool trace_option(int c, const char *arg, struct trace_opts *o)
 	case 't':
 		o->wall = true;
 		return true;
+	case OPT_SVG:
+		o->svg = arg;
+		return true;
 	}
 	return false;
 }
@@ -339,6 +349,7 @@ static void parse_options(int argc, char **argv, struct trace_opts *o)
 		{"count", required_argument, NULL, 'c'},
 		{"duration", required_argument, NULL, 'd'},
 		{"wall", no_argument, NULL, 't'},
+		{"svg", required_argument, NULL, OUT_OPT_RAW + 2},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -687,12 +698,66 @@ static void follow_names(struct trace_run *t, const struct gfs_trace_rec *r)
 	}
 }
 
+/* --svg: the record as a mark of the picture drawn at the end. */
+static void svg_add(struct trace_run *t, const struct gfs_trace_rec *r,
+		    const char *path)
+{
+	struct svg_event e;
+	char *label;
+
+	svg_event_from_record(r, fsi_page_size, &e);
+	label = fsi_xasprintf("%s %s off %" PRIu64 " len %u -> %d, %u us, "
+			      "pid %u",
+			      trec_op_name(r->op) ? trec_op_name(r->op) : "?",
+			      path ? path : "", r->off, r->len, r->result,
+			      r->dur_ns / 1000, r->pid);
+	e.label = label;
+	svg_events_add(&t->svg, &e);
+	free(label);
+}
+
+/* The picture of the records shown, panels named by path. */
+static int write_svg(struct trace_run *t)
+{
+	struct svg_file *files = fsi_xcalloc(t->svg.n + 1, sizeof(*files));
+	struct svg_timeline tl = {.ev = t->svg.v,
+				  .nev = t->svg.n,
+				  .files = files,
+				  .origin_ns = t->start_ns,
+				  .subtitle = "the daemon's records"};
+	size_t i, k;
+	int err;
+
+	for (i = 0; i < t->svg.n; i++)
+		paths_get(&t->paths, t->svg.v[i].ino);
+	paths_resolve(&t->paths);
+	for (i = 0; i < t->svg.n; i++) {
+		const char *p = paths_get(&t->paths, t->svg.v[i].ino);
+
+		for (k = 0; k < tl.nfiles && files[k].ino != t->svg.v[i].ino;
+		     k++)
+			;
+		if (k == tl.nfiles && p)
+			files[tl.nfiles++] =
+				(struct svg_file){t->svg.v[i].ino, p};
+	}
+	tl.title = fsi_xasprintf("fsinspect trace: %s", t->m.mountpoint);
+	err = svg_save_timeline(t->opt.svg, &tl);
+	if (err)
+		warnx("cannot write '%s': %s", t->opt.svg, strerror(-err));
+	free((char *)tl.title);
+	free(files);
+	return err;
+}
+
 static void print_record(struct trace_run *t, const struct gfs_trace_rec *r)
 {
 	struct trace_row w = {.t = t, .r = r};
 
 	w.path = row_path(t, r);
 	stream_row(&t->out, trace_text, trace_json, &w);
+	if (t->opt.svg)
+		svg_add(t, r, w.path);
 	free(w.path);
 	t->printed++;
 }
@@ -906,7 +971,11 @@ int cmd_trace(int argc, char **argv)
 		t.deadline = now_ns() + (uint64_t)(t.opt.duration * 1e9);
 	catch_signals();
 	stream_header(&t.out);
+	t.start_ns = now_ns();
 	status = follow(&t);
+	if (t.opt.svg && write_svg(&t) && status == FSI_EXIT_OK)
+		status = FSI_EXIT_FATAL;
+	svg_events_free(&t.svg);
 	ring_close(&t.ring);
 	paths_free(&t.paths);
 	comm_free();

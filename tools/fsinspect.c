@@ -34,6 +34,8 @@ static const struct fsi_cmd fsi_cmds[] = {
 	{"demo", cmd_demo, "demonstrate the article's claims, with evidence"},
 	{"trace", cmd_trace, "a glassfs mount's requests, live"},
 	{"stats", cmd_stats, "a glassfs daemon's counters and store"},
+	{"kernel", cmd_kernel, "the kernel's events for a FUSE mount (tracefs)"},
+	{"stack", cmd_stack, "every cache holding a glassfs file's data"},
 	{"watch", cmd_watch, "a live view of a glassfs mount's page cache"},
 };
 

@@ -46,6 +46,8 @@ int cmd_load(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
+int cmd_stack(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
 /* The system page size, set once by main(). */

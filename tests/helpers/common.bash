@@ -64,9 +64,16 @@ gfs_mount() {
 	"$GLASSFS" -f "$@" "$STORE" "$MNT" >>"$LOG" 2>&1 &
 	GFS_PID=$!
 	local i
+	local up=0
 	for ((i = 0; i < 200; i++)); do
+		# Ready once mounted and its control socket is up (made just
+		# after the mount: it needs the connection number); a daemon
+		# that could not make one still serves, after 2 s.
 		if gfs_mounted; then
-			return 0
+			up=$((up + 1))
+			if [ -S "$(gfs_rundir)/ctl" ] || [ "$up" -gt 40 ]; then
+				return 0
+			fi
 		fi
 		if ! kill -0 "$GFS_PID" 2>/dev/null; then
 			wait "$GFS_PID"
