@@ -244,6 +244,19 @@ struct demo_store {
 /* The store facts of @m now; 0, or -errno with st->known false. */
 int dm_store(struct demo_mount *m, struct demo_store *st);
 
+/* The store's group commits recorded in the trace after @mark. */
+struct demo_commits {
+	bool known;
+	uint64_t n;	   /* COMMIT records */
+	uint64_t synced;   /* of which forced by fsync */
+	uint64_t first_ns; /* CLOCK_MONOTONIC of the first, 0 if none */
+	uint64_t bytes;	   /* bytes they committed */
+};
+
+/* The COMMIT records after @mark that began at or after @after_ns. */
+void dm_commits(struct demo_mount *m, uint64_t mark, uint64_t after_ns,
+		struct demo_commits *out);
+
 /* Publish the request figures @prefix_reads, _read_bytes ... (n/a
  * without a daemon). */
 void demo_fig_reads(struct demo_ctx *c, const char *key,

@@ -168,6 +168,28 @@ int dm_store(struct demo_mount *m, struct demo_store *st)
 	return err;
 }
 
+void dm_commits(struct demo_mount *m, uint64_t mark, uint64_t after_ns,
+		struct demo_commits *out)
+{
+	struct gfs_trace_rec rec;
+
+	memset(out, 0, sizeof(*out));
+	if (!m || !m->ring_ok)
+		return;
+	m->ring.next = mark + 1;
+	m->ring.missed = 0;
+	while (ring_read(&m->ring, &rec) == 1) {
+		if (rec.op != GFS_OP_COMMIT || rec.t_ns < after_ns ||
+		    rec.result < 0)
+			continue;
+		if (!out->n++)
+			out->first_ns = rec.t_ns;
+		out->synced += !!(rec.flags & GFS_TF_SYNCED);
+		out->bytes += rec.aux;
+	}
+	out->known = m->ring.missed == 0 && ring_alive(&m->ring);
+}
+
 /* Figures of a window: unknown when the ring lost records, n/a with no
  * daemon at all. */
 static void fig_req(struct demo_ctx *c, const char *key, const char *suffix,
