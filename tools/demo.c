@@ -94,6 +94,7 @@ static const char *const src_names[] = {
 	[SRC_VMSTAT] = "vmstat",       [SRC_MEMCG] = "memcg",
 	[SRC_CLOCK] = "clock",	       [SRC_PROGRAM] = "program",
 	[SRC_STAT] = "stat",	       [SRC_SYSCTL] = "sysctl",
+	[SRC_STATUS] = "proc status",
 };
 
 /* ------------------------------------------------------------------ */

@@ -85,6 +85,7 @@ enum demo_src {
 	SRC_PROGRAM,	/* what the program saw: bytes, errno, signal */
 	SRC_STAT,	/* stat(2) */
 	SRC_SYSCTL,	/* /proc/sys */
+	SRC_STATUS,	/* /proc/PID/status, /proc/PID/maps */
 };
 
 /* Where the demonstration runs. */
