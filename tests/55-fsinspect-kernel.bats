@@ -221,6 +221,55 @@ os.close(fd)' "$MNT/w"
 	[ "$(kq "[r['match'] for r in rows('fuse-send', $ino) if r['op'] == 'WRITE']")" = "['daemon']" ]
 }
 
+@test "kernel: a big write is throttled (FUSE's strict bdi limit), charged to its file" {
+	kernel_require_tracing
+	gfs_start
+	: >"$MNT/big"
+	ino=$(stat -c %i "$MNT/big")
+	run --separate-stderr fsinspect kernel -J -o $COLS,COMM "$MNT" \
+		-- dd if=/dev/zero of="$MNT/big" bs=1M count=64
+	assert_success
+	# 64 MiB dirtied, far over 1 % of the dirty threshold.
+	[ "$(kq "sum(r['pages'] for r in rows('dirty', $ino))")" = 16384 ]
+	[ "$(kq "len(rows('throttle')) > 0")" = True ]
+	[ "$(kq "set((r['ino'], r['match'], r['comm']) for r in rows('throttle'))")" = "{($ino, 'pid', 'dd')}" ]
+}
+
+# bats test_tags=slow
+@test "kernel: reclaim in a small memory cgroup shows as evictions of the file" {
+	kernel_require_tracing
+	local cg=/sys/fs/cgroup/memory
+	[ -w "$cg/cgroup.procs" ] || skip "no cgroup v1 memory controller"
+	gfs_start
+	dd if=/dev/zero of="$MNT/big" bs=1M count=48 status=none
+	ino=$(stat -c %i "$MNT/big")
+	python3 "$(ctl_script)" "$(gfs_rundir)/ctl" "inval $ino" >/dev/null
+	CG=$(mktemp -d "$cg/fsinspect-test.XXXXXX")
+	echo 16M >"$CG/memory.limit_in_bytes"
+	run --separate-stderr fsinspect kernel -J -o $COLS -f "$MNT/big" "$MNT" \
+		-- sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2" >/dev/null' \
+		sh "$CG" "$MNT/big"
+	rmdir "$CG"
+	assert_success
+	# Reading 48 MiB in 16 MiB: most pages added were evicted again,
+	# by the reader itself in its cgroup's reclaim.
+	evicted=$(kq "sum(r['pages'] for r in rows('evict', $ino))")
+	[ "$evicted" -ge 4096 ]
+	[ "$(kq "set(r['detail'] for r in rows('evict', $ino))")" = "{'evicted by direct reclaim'}" ]
+	[ "$(kq "sum(r['pages'] for r in rows('cache-add', $ino))")" -ge 12288 ]
+}
+
+@test "kernel: a mount without a trace gives kernel events only, unjoined" {
+	kernel_require_tracing
+	gfs_start -o notrace
+	fsi_write "$MNT/f" 0 1
+	run --separate-stderr fsinspect kernel -J -o $COLS "$MNT" -- cat "$MNT/f"
+	assert_success
+	[[ $stderr == *"mounted with -o notrace: kernel events only"* ]]
+	[ "$(kq 'set(r["source"] for r in R)')" = "{'kernel'}" ]
+	[ "$(kq "set(r['match'] for r in rows('fuse-send'))")" = "{'none'}" ]
+}
+
 @test "kernel: an invalidation removes every cached page, named as the daemon's" {
 	kernel_require_tracing
 	gfs_start

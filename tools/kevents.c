@@ -215,6 +215,19 @@ static void ra_event(struct tl_event *e, const struct tfs_line *l)
 	}
 }
 
+/* balance_dirty_pages: a pause of 0 or less means the task was let go
+ * without sleeping (it had been slow enough already). */
+static void throttle_detail(struct tl_event *e, const struct tfs_line *l)
+{
+	int64_t pause = (int64_t)tfs_num(l, "pause", 0);
+
+	snprintf(e->detail, sizeof(e->detail),
+		 "%s %" PRId64 " ms; bdi dirty %" PRIu64
+		 " pages, setpoint %" PRIu64,
+		 pause > 0 ? "paused" : "not paused, pause", pause,
+		 tfs_num(l, "wb_dirty", 0), tfs_num(l, "wb_setpoint", 0));
+}
+
 static void writeback_event(struct tl_event *e, const struct tfs_line *l)
 {
 	if (e->kind == TL_WRITEBACK)
@@ -227,12 +240,7 @@ static void writeback_event(struct tl_event *e, const struct tfs_line *l)
 			 tfs_num(l, "sync_mode", 0) ? "sync (WB_SYNC_ALL)"
 						    : "async (WB_SYNC_NONE)");
 	else if (e->kind == TL_THROTTLE)
-		snprintf(e->detail, sizeof(e->detail),
-			 "paused %" PRId64 " ms; bdi dirty %" PRIu64
-			 " pages, setpoint %" PRIu64,
-			 (int64_t)tfs_num(l, "pause", 0),
-			 tfs_num(l, "wb_dirty", 0),
-			 tfs_num(l, "wb_setpoint", 0));
+		throttle_detail(e, l);
 	else
 		page_event(e, l);
 }
