@@ -228,7 +228,7 @@ assert f["reload"]["value"] == "inval", f["reload"]
 @test "demo --all: every demonstration, then the summary table" {
 	run --separate-stderr demo --all $(fast)
 	assert_success
-	for c in C1 C2 C3 C4 C5 C6 C7 C8 C9; do
+	for c in C1 C2 C3 C4 C5 C6 C7 C8 C9 C10 C11 C12 C13 C14 C15 C16 C17; do
 		assert_line --regexp "^$c +[a-z-]+ +(reproduced|refuted|partly|unknown) "
 	done
 	demo_clean
@@ -308,4 +308,206 @@ assert f["map_lru_file"]["state"] == "unknown", f["map_lru_file"]
 	run compgen -G "$d/fsinspect-demo.*"
 	assert_failure
 	demo_clean
+}
+
+# --- C10 to C17 ---------------------------------------------------------
+
+# json_check PYTHON: run PYTHON with d = {name: demo} and f(name) = {key:
+# figure} of the last demo_json output.
+json_check() {
+	run python3 -c '
+import json, sys
+d = {x["name"]: x for x in json.load(open(sys.argv[1]))["demos"]}
+def f(name):
+    return {x["key"]: x for x in d[name]["figures"]}
+def v(name, key):
+    return f(name)[key]["value"]
+def state(name, key):
+    return f(name)[key]["state"]
+'"$1" "$BATS_TEST_TMPDIR/out.json"
+	echo "$output" >&2
+	assert_success
+}
+
+@test "demo: the list names C10 to C17; writeback-periodic is slow" {
+	run demo
+	assert_success
+	for name in mmap-shared msync crash-app writeback-periodic \
+		small-mapping exec-maps mmap-speed anon-mapping; do
+		assert_line --regexp "^$name +C1[0-7] "
+	done
+	run demo --json
+	assert_success
+	run python3 -c '
+import json, sys
+d = {x["name"]: x for x in json.load(sys.stdin)["demos"]}
+assert len(d) == 17, len(d)
+assert d["writeback-periodic"]["slow"] is True, d["writeback-periodic"]
+assert d["mmap-shared"]["slow"] is False, d["mmap-shared"]
+' <<<"$output"
+	assert_success
+}
+
+@test "demo: --quick goes with --all" {
+	run --separate-stderr demo --quick reread
+	assert_failure 1
+	[[ $stderr == *"--quick goes with --all"* ]]
+	demo_clean
+}
+
+@test "demo on glassfs: mmap-shared (C10)" {
+	demo_json mmap-shared
+	json_check '
+assert v("mmap-shared", "b_reads") == 0, f("mmap-shared")["b_reads"]
+assert v("mmap-shared", "a_reads") > 0, f("mmap-shared")["a_reads"]
+'
+}
+
+@test "demo on glassfs: msync (C11)" {
+	demo_json msync
+	json_check '
+assert v("msync", "dirty_msync") == 0, f("msync")["dirty_msync"]
+assert v("msync", "msync_writes") > 0, f("msync")["msync_writes"]
+'
+}
+
+@test "demo on glassfs: crash-app (C12): fsync'd and committed data survive the daemon" {
+	demo_json $(fast) crash-app
+	json_check '
+n = v("crash-app", "dmn_written")
+assert v("crash-app", "dmn_synced") == n, f("crash-app")["dmn_synced"]
+assert v("crash-app", "dmn_committed") == n, f("crash-app")["dmn_committed"]
+assert v("crash-app", "survived") == v("crash-app", "written")
+assert state("crash-app", "pl_batch_bytes") == "measured"
+'
+}
+
+@test "demo on glassfs: writeback-periodic (C13) with --fast" {
+	gfs_require_root
+	demo_json --fast writeback-periodic
+}
+
+# bats test_tags=slow
+@test "demo on glassfs: writeback-periodic (C13) at the kernel's own pace" {
+	demo_json writeback-periodic
+}
+
+@test "demo on glassfs: small-mapping (C14)" {
+	demo_json small-mapping
+	json_check '
+assert v("small-mapping", "map_size") == 4096, f("small-mapping")["map_size"]
+assert v("small-mapping", "store_bytes") == 100
+'
+}
+
+@test "demo on glassfs: exec-maps (C15)" {
+	demo_json exec-maps
+	json_check '
+assert v("exec-maps", "loaded") == 1, f("exec-maps")["loaded"]
+assert "r-xp" in v("exec-maps", "perms"), f("exec-maps")["perms"]
+'
+}
+
+@test "demo on glassfs: mmap-speed (C16)" {
+	demo_json mmap-speed
+	json_check '
+assert v("mmap-speed", "cold_cached") == 0, f("mmap-speed")["cold_cached"]
+assert v("mmap-speed", "cold_read_reads") > 0
+'
+}
+
+@test "demo on glassfs: anon-mapping (C17)" {
+	demo_json anon-mapping
+	json_check '
+assert v("anon-mapping", "shared_seen") == 1
+assert v("anon-mapping", "private_seen") == 0
+assert v("anon-mapping", "private_ino") == 0
+'
+}
+
+@test "demo --on tmpfs: C10 to C17" {
+	tmpfs_dir
+	demo_json --on "$SHM" $(fast) mmap-shared msync crash-app \
+		writeback-periodic small-mapping exec-maps mmap-speed anon-mapping
+	json_check '
+for name in d:
+    assert d[name]["fstype"] == "tmpfs", (name, d[name]["fstype"])
+assert state("crash-app", "dmn_synced") == "n/a"
+assert state("msync", "munmap_writes") == "n/a"
+'
+}
+
+@test "demo --mount: crash-app, small-mapping, exec-maps leave the mount as it was" {
+	gfs_mount -o cache=always
+	demo_json --mount "$MNT" crash-app small-mapping exec-maps
+	gfs_mounted
+	run ls -A "$MNT"
+	assert_output ""
+	json_check '
+assert v("crash-app", "reload") == "inval", f("crash-app")["reload"]
+assert state("crash-app", "dmn_batch") == "n/a"
+'
+}
+
+@test "demo as an unprivileged user: C10, C15, C17 without frames, and exec works" {
+	gfs_require_root
+	local d=$BATS_TEST_TMPDIR/nobody p
+	mkdir -m 1777 "$d"
+	p=$d
+	while [ "$p" != / ]; do
+		chmod o+x "$p"
+		p=$(dirname "$p")
+	done
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+		--clear-groups env TMPDIR="$d" FSI_DEMO_MARK="$BATS_TEST_TMPDIR" \
+		"$(command -v fsinspect)" demo --json mmap-shared exec-maps \
+		anon-mapping
+	echo "$stderr" >&2
+	assert_success
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
+	run python3 "$CHECK" "$BATS_TEST_TMPDIR/out.json"
+	assert_success
+	json_check '
+assert state("mmap-shared", "same_frames") == "unknown"
+assert state("mmap-shared", "mapcount2") == "unknown"
+assert v("exec-maps", "noexec") == 0, f("exec-maps")["noexec"]
+assert v("exec-maps", "loaded") == 1, f("exec-maps")["loaded"]
+assert state("anon-mapping", "shared_same_after") == "unknown"
+assert v("anon-mapping", "out_map_files") != "ok"
+'
+	run compgen -G "$d/fsinspect-demo.*"
+	assert_failure
+	demo_clean
+}
+
+@test "demo: SIGTERM while writeback-periodic waits undoes everything" {
+	env FSI_DEMO_MARK="$BATS_TEST_TMPDIR" fsinspect demo \
+		writeback-periodic >"$BATS_TEST_TMPDIR/demo.out" \
+		2>"$BATS_TEST_TMPDIR/demo.err" 3>&- &
+	DEMO_PID=$!
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -qs "fsinspect-demo\..*/mnt fuse.glassfs" /proc/self/mounts &&
+			break
+		sleep 0.05
+	done
+	sleep 2
+	kill -TERM "$DEMO_PID"
+	local rc=0
+	wait "$DEMO_PID" || rc=$?
+	DEMO_PID=
+	[ "$rc" -eq 143 ]
+	demo_clean
+}
+
+# bats test_tags=slow
+@test "demo --all --quick: every demonstration but the slow ones" {
+	local t0=$SECONDS
+	demo_json --all --quick
+	json_check '
+names = set(d)
+assert "writeback-periodic" not in names and "mmap-writeback" not in names
+assert len(names) == 15, sorted(names)
+'
+	echo "took $((SECONDS - t0)) s" >&2
 }

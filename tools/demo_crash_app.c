@@ -503,6 +503,12 @@ static void judge(struct demo_ctx *c, const struct app *a)
 {
 	if (!a->done)
 		demo_verdict(c, DEMO_UNKNOWN, "the file could not be read back");
+	else if (a->survived == DIRTY_PAGES && a->before.dirty == 0)
+		demo_verdict(c, DEMO_REPRODUCED,
+			     "every one of the killed writer's %llu bytes was "
+			     "in the file afterwards: on %s nothing was dirty, "
+			     "the page cache is the file's only copy",
+			     (unsigned long long)DIRTY_PAGES, c->fstype);
 	else if (a->survived == DIRTY_PAGES)
 		demo_verdict(c, DEMO_REPRODUCED,
 			     "the writer was killed with %llu pages dirty; "

@@ -332,10 +332,11 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 		 read_in)
 		demo_verdict(c, DEMO_REPRODUCED,
 			     "while it ran, /proc/PID/maps showed its file "
-			     "mapped %llu times (%s), %llu of its pages were "
-			     "in the page cache, brought there by the exec",
+			     "mapped %llu times (%s), and %llu of its pages "
+			     "were in the page cache (%llu before the exec)",
 			     (unsigned long long)f->nmaps, f->perms,
-			     (unsigned long long)f->running.cached);
+			     (unsigned long long)f->running.cached,
+			     (unsigned long long)f->before.cached);
 	else if (f->nmaps == 0)
 		demo_verdict(c, DEMO_REFUTED,
 			     "the program ran but /proc/PID/maps showed no "

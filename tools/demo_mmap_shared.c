@@ -307,8 +307,8 @@ const struct demo mmap_shared_demo = {
 		     "first faults the page in from storage, the second also "
 		     "faults but needs no copy from storage.",
 	.rule = "X_storage = X_read_bytes > 0 when measured, else X_majflt > "
-		"0. shared = same_frames = pages when measured, else b_pss * "
-		"2 = b_rss. unknown when b_rss or a_cached is unknown. "
+		"0. shared = same_frames = pages when measured, else b_rss > 0 "
+		"and b_pss * 2 = b_rss. unknown when b_rss or a_cached is unknown. "
 		"refuted: b_storage, or same_frames < pages. reproduced: "
 		"a_storage, b_minflt + b_majflt > 0 and shared. Otherwise "
 		"partly.",

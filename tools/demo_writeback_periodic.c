@@ -115,15 +115,16 @@ static void wait_commit(struct demo_ctx *c, uint64_t mark, struct figs *f)
 	}
 }
 
-/* The WAL's own write-back by the backing file system's flusher. */
+/* The WAL's own write-back by the backing file system's flusher, at
+ * most @limit from now; its time counted from @t0, the write(). */
 static void wait_wal(int wal, uint64_t t0, uint64_t limit, struct figs *f)
 {
-	uint64_t now;
+	uint64_t now, start = demo_now_ns();
 
 	f->wal_dirty = dirty_of(wal);
 	if (f->wal_dirty == FSI_UNKNOWN || !f->wal_dirty)
 		return;
-	for (now = demo_now_ns(); now - t0 < limit && !demo_interrupted();
+	for (now = start; now - start < limit && !demo_interrupted();
 	     now = demo_now_ns()) {
 		uint64_t d = dirty_of(wal);
 

@@ -182,6 +182,116 @@ def mmap_coherence(v):
     return "reproduced" if ok else "refuted"
 
 
+def mmap_shared(v):
+    def storage(x):
+        if v.measured(x + "_read_bytes"):
+            return gt(v(x + "_read_bytes"), 0)
+        return gt(v(x + "_majflt"), 0)
+    if v("b_rss") is None or v("a_cached") is None:
+        return "unknown"
+    if v.measured("same_frames"):
+        shared = eq(v("same_frames"), v("pages"))
+    else:
+        shared = gt(v("b_rss"), 0) and v("b_pss") is not None and \
+            v("b_pss") * 2 == v("b_rss")
+    if storage("b") or lt(v("same_frames"), v("pages")):
+        return "refuted"
+    faulted = gt(v("b_minflt") + v("b_majflt"), 0)
+    if storage("a") and faulted and shared:
+        return "reproduced"
+    return "partly"
+
+
+def msync(v):
+    def cleaned(dirty, writes):
+        done = gt(v(writes), 0) if v.measured(writes) else True
+        return eq(v(dirty), 0) and done
+    by_munmap = cleaned("dirty_unmapped", "munmap_writes")
+    by_msync = cleaned("dirty_msync", "msync_writes") and \
+        eq(v("msync_errno"), 0)
+    kfs_kept = gt(v("kfs_dirty_mapped"), 0) and \
+        gt(v("kfs_dirty_unmapped"), 0)
+    if not gt(v("dirty_mapped"), 0) or not gt(v("dirty_again"), 0):
+        return "unknown"
+    if not by_msync:
+        return "refuted"
+    if by_munmap and not kfs_kept:
+        return "reproduced"
+    return "partly"
+
+
+def crash_app(v):
+    if v("survived") is None:
+        return "unknown"
+    return "reproduced" if eq(v("survived"), v("written")) else "refuted"
+
+
+def writeback_periodic(v):
+    seen = v("dirty_at_write")
+    written = gt(v("wb_writes"), 0) if v.measured("wb_writes") else True
+    if seen is None or seen == 0:
+        return "unknown"
+    if lt(v("clean_s"), 0.5):
+        return "refuted"
+    if gt(v("dirty_end"), 0) and not gt(v("wb_writes"), 0):
+        return "refuted"
+    if eq(v("dirty_end"), 0) and written and eq(v("dirty_fsync"), 0):
+        return "reproduced"
+    return "partly"
+
+
+def small_mapping(v):
+    if None in (v("map_size"), v("read_cached"), v("map_extra")):
+        return "unknown"
+    if lt(v("map_min"), PAGE):
+        return "refuted"
+    if ge(v("map_extra"), v("files")):
+        return "reproduced"
+    if ge(v("read_cached"), v("files")):
+        return "partly"
+    return "unknown"
+
+
+def exec_maps(v):
+    if not eq(v("loaded"), 1) or v("maps") is None:
+        return "unknown"
+    reads = gt(v("exec_reads"), 0) if v.measured("exec_reads") else True
+    if gt(v("maps"), 0) and gt(v("xmaps"), 0) and \
+            eq(v("exe_is_prog"), 1) and gt(v("cached_running"), 0) and reads:
+        return "reproduced"
+    if eq(v("maps"), 0):
+        return "refuted"
+    return "partly"
+
+
+def mmap_speed(v):
+    seq, rnd = v("seq_ratio"), v("rand_ratio")
+    wr, mem = v("write_ratio"), v("mem_ratio")
+    if None in (seq, rnd, wr, mem):
+        return "unknown"
+    reads = seq > 1.1 and rnd > 1.1
+    writes = wr > 1.1
+    as_mem = mem <= 1.5
+    if reads and writes and as_mem:
+        return "reproduced"
+    if seq <= 1.1 and rnd <= 1.1 and wr <= 1.1 and not as_mem:
+        return "refuted"
+    return "partly"
+
+
+def anon_mapping(v):
+    if v("private_ino") is None:
+        return "unknown"
+    no_file = eq(v("private_ino"), 0) and not eq(v("out_by_name_sees"), 1)
+    shared = eq(v("shared_seen"), 1) and \
+        not eq(v("shared_same_after"), 0)
+    if not no_file:
+        return "refuted"
+    if not shared:
+        return "reproduced"
+    return "partly"
+
+
 RULES = {
     "reread": reread,
     "readahead": readahead,
@@ -192,6 +302,14 @@ RULES = {
     "mmap-tail": mmap_tail,
     "mmap-writeback": mmap_writeback,
     "mmap-coherence": mmap_coherence,
+    "mmap-shared": mmap_shared,
+    "msync": msync,
+    "crash-app": crash_app,
+    "writeback-periodic": writeback_periodic,
+    "small-mapping": small_mapping,
+    "exec-maps": exec_maps,
+    "mmap-speed": mmap_speed,
+    "anon-mapping": anon_mapping,
 }
 
 
