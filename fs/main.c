@@ -264,6 +264,7 @@ int main(int argc, char *argv[])
 	}
 	g.opts = &o;
 	if (check_mountpoint(o.mountpoint)) {
+		itab_destroy(&g.itab);
 		ret = EXIT_MOUNT;
 		goto out_free;
 	}
