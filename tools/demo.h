@@ -187,9 +187,9 @@ void dm_stop(struct demo_mount *m);
 /* Unmount and mount the same store again (scratch only). */
 int dm_remount(struct demo_mount *m);
 /* Kill the scratch daemon of @m with @sig and reap it, as a crash
- * would: the mount is left dead (ENOTCONN) until dm_remount() or
- * dm_stop().  *status as waitpid's.  0 or -errno (-EOPNOTSUPP if the
- * daemon is not ours). */
+ * would, and remove what it left in its runtime directory: the mount is
+ * left dead (ENOTCONN) until dm_remount() or dm_stop().  *status as
+ * waitpid's.  0 or -errno (-EOPNOTSUPP if the daemon is not ours). */
 int dm_kill(struct demo_mount *m, int sig, int *status);
 
 /* @c on the glassfs mount @m instead: a copy whose directory is @m's

@@ -215,8 +215,7 @@ static int outside(struct demo_child *ch, void *arg)
 		 (unsigned long long)(o->shared_addr + fsi_page_size));
 	err[M_SHARED] = (uint64_t)-peek(open_errno(path), &addr[M_SHARED],
 					&seen[M_SHARED]);
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)o->mapper,
-		 o->mfd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)o->mapper, o->mfd);
 	err[M_MEMFD] = (uint64_t)-peek(open_errno(path), &addr[M_MEMFD],
 				       &seen[M_MEMFD]);
 	err[M_FILE] = (uint64_t)-peek(demo_open(o->c, "file", O_RDONLY),
@@ -255,8 +254,8 @@ static void parse_vma(FILE *f, uint64_t addr, struct vma *v)
 			v->ino = ino;
 			snprintf(v->path, sizeof(v->path), "%s", line + n);
 			v->path[strcspn(v->path, "\n")] = '\0';
-		} else if (v->found && sscanf(line, "Anonymous: %llu kB",
-					      &kb) == 1) {
+		} else if (v->found &&
+			   sscanf(line, "Anonymous: %llu kB", &kb) == 1) {
 			v->anon = kb * 1024;
 		}
 	}
@@ -300,8 +299,7 @@ struct figs {
 };
 
 /* Frames of the two anonymous pages in the mapper and its child. */
-static void frames(const struct demo_shared *sh, uint64_t *eq,
-		   uint64_t *pfns)
+static void frames(const struct demo_shared *sh, uint64_t *eq, uint64_t *pfns)
 {
 	pid_t me = (pid_t)sh->step[SLOT_PEER].v[2];
 	pid_t kid = (pid_t)sh->step[SLOT_PEER].v[0];
@@ -354,8 +352,8 @@ static int outsider_run(struct demo_ctx *c, struct demo_child *ch,
 		for (k = 0; k < NMAPS; k++) {
 			/* By name or not, compared with the shared page. */
 			int mine = k == M_PRIVATE ? M_SHARED : k;
-			uint64_t theirs = pfn_of(out.pid,
-						 out.sh->step[SLOT_OUT].v[k]);
+			uint64_t theirs =
+				pfn_of(out.pid, out.sh->step[SLOT_OUT].v[k]);
 
 			f->out_err[k] = out.sh->step[SLOT_PEER].v[k];
 			f->out_seen[k] = out.sh->step[SLOT_SEEN].v[k];
@@ -409,15 +407,21 @@ static void publish_vmas(struct demo_ctx *c, const struct figs *f)
 	const struct vma *s = &f->vma[M_SHARED], *p = &f->vma[M_PRIVATE];
 
 	demo_fig_text(c, "shared_path",
-		      !s->found ? NULL : *s->path ? s->path : "(none)",
-		      SRC_SMAPS, "MAP_SHARED|MAP_ANONYMOUS: the file smaps names");
+		      !s->found	 ? NULL
+		      : *s->path ? s->path
+				 : "(none)",
+		      SRC_SMAPS,
+		      "MAP_SHARED|MAP_ANONYMOUS: the file smaps names");
 	demo_fig(c, "shared_ino", s->found ? s->ino : FSI_UNKNOWN, "inode",
 		 SRC_SMAPS, "its inode");
 	demo_fig(c, "shared_anon", s->found ? s->anon : FSI_UNKNOWN, "bytes",
 		 SRC_SMAPS, "its Anonymous bytes");
 	demo_fig_text(c, "private_path",
-		      !p->found ? NULL : *p->path ? p->path : "(none)",
-		      SRC_SMAPS, "MAP_PRIVATE|MAP_ANONYMOUS: the file smaps names");
+		      !p->found	 ? NULL
+		      : *p->path ? p->path
+				 : "(none)",
+		      SRC_SMAPS,
+		      "MAP_PRIVATE|MAP_ANONYMOUS: the file smaps names");
 	demo_fig(c, "private_ino", p->found ? p->ino : FSI_UNKNOWN, "inode",
 		 SRC_SMAPS, "its inode");
 	demo_fig(c, "private_anon", p->found ? p->anon : FSI_UNKNOWN, "bytes",
@@ -426,8 +430,8 @@ static void publish_vmas(struct demo_ctx *c, const struct figs *f)
 
 static void publish_fork(struct demo_ctx *c, const struct figs *f)
 {
-	demo_fig(c, "shared_seen", f->seen_shared == 'S', "yes=1",
-		 SRC_PROGRAM, "the mapper saw its child's write, shared");
+	demo_fig(c, "shared_seen", f->seen_shared == 'S', "yes=1", SRC_PROGRAM,
+		 "the mapper saw its child's write, shared");
 	demo_fig(c, "private_seen", f->seen_private == 'P', "yes=1",
 		 SRC_PROGRAM, "the mapper saw its child's write, private");
 	demo_fig(c, "shared_same_before", f->before[M_SHARED], "yes=1",
@@ -438,8 +442,8 @@ static void publish_fork(struct demo_ctx *c, const struct figs *f)
 		 SRC_PAGEMAP, "private: one frame in both, before the write");
 	demo_fig(c, "private_same_after", f->after[M_PRIVATE], "yes=1",
 		 SRC_PAGEMAP, "private: one frame in both, after");
-	demo_fig(c, "shared_mapcount", f->mapcount, "mappings",
-		 SRC_KPAGEFLAGS, "page tables mapping the shared frame");
+	demo_fig(c, "shared_mapcount", f->mapcount, "mappings", SRC_KPAGEFLAGS,
+		 "page tables mapping the shared frame");
 	demo_fig(c, "shared_kpf_anon", f->anon_flag[M_SHARED], "yes=1",
 		 SRC_KPAGEFLAGS, "the shared frame is an anonymous page");
 	demo_fig(c, "private_kpf_anon", f->anon_flag[M_PRIVATE], "yes=1",
@@ -454,8 +458,10 @@ static void publish_outsider(struct demo_ctx *c, const struct figs *f)
 		char want;
 	} t[] = {
 		{M_PRIVATE, "by_name", "/dev/zero, the name smaps shows", 'S'},
-		{M_SHARED, "map_files", "/proc/PID/map_files of the shared "
-					"anonymous mapping", 'S'},
+		{M_SHARED, "map_files",
+		 "/proc/PID/map_files of the shared "
+		 "anonymous mapping",
+		 'S'},
 		{M_MEMFD, "memfd", "the memfd, by /proc/PID/fd", 'm'},
 		{M_FILE, "file", "the file, by its path", 'f'},
 	};
@@ -474,11 +480,13 @@ static void publish_outsider(struct demo_ctx *c, const struct figs *f)
 		snprintf(key, sizeof(key), "out_%s_sees", t[i].key);
 		snprintf(what, sizeof(what), "%s: saw the mapper's data",
 			 t[i].key);
-		demo_fig(c, key, ok ? f->out_seen[k] == (uint64_t)t[i].want
-				    : FSI_UNKNOWN,
+		demo_fig(c, key,
+			 ok ? f->out_seen[k] == (uint64_t)t[i].want
+			    : FSI_UNKNOWN,
 			 "yes=1", SRC_PROGRAM, what);
 		snprintf(key, sizeof(key), "out_%s_same", t[i].key);
-		snprintf(what, sizeof(what), "%s: the mapper's frame", t[i].key);
+		snprintf(what, sizeof(what), "%s: the mapper's frame",
+			 t[i].key);
 		demo_fig(c, key, ok ? f->out_same[k] : FSI_UNKNOWN, "yes=1",
 			 SRC_PAGEMAP, what);
 	}

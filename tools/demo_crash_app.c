@@ -60,14 +60,14 @@ struct app {
 	bool done;
 	struct pc_stat before, reaped;
 	uint64_t smaps_dirty;
-	uint64_t kill_ns; /* kill -> reaped */
+	uint64_t kill_ns;	 /* kill -> reaped */
 	struct demo_reqs exit_r; /* kill -> reaped */
 	struct demo_wb wb;	 /* after, until clean (t0: the kill) */
-	bool wait;   /* for the flusher, if pages outlive the writer */
+	bool wait; /* for the flusher, if pages outlive the writer */
 	bool waited;
-	int sig;		 /* what ended the child */
-	const char *how;	 /* reload */
-	uint64_t survived;	 /* written bytes found afterwards */
+	int sig;	   /* what ended the child */
+	const char *how;   /* reload */
+	uint64_t survived; /* written bytes found afterwards */
 	uint64_t meminfo_dirty;
 };
 
@@ -169,8 +169,8 @@ static int app_death(struct demo_ctx *c, struct app *a, bool wait)
  * (its private directory): there the pages outlive the writer, and the
  * flusher writes them; waited for only with --fast.
  */
-static int kfs_death(struct demo_ctx *c, bool wait, struct app *a,
-		     char *fstype, size_t len)
+static int kfs_death(struct demo_ctx *c, bool wait, struct app *a, char *fstype,
+		     size_t len)
 {
 	struct demo_ctx k = *c;
 	struct gmount g;
@@ -215,8 +215,7 @@ struct dmn {
 	bool done;
 	struct demo_store st_sync, at_kill;
 	struct pc_stat dirty_at_kill; /* the "dirty" file */
-	uint64_t wal_dirty;	      /* store WAL pages dirty (backing fs) */
-	uint64_t wal_cached;
+	uint64_t wal_dirty; /* the store's WAL pages dirty in its fs */
 	uint64_t meminfo_dirty;
 	int status;
 	uint64_t survived[NFILES];
@@ -274,14 +273,13 @@ static void wal_pages(struct demo_mount *m, struct dmn *d)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s-wal", m->store);
-	d->wal_dirty = d->wal_cached = FSI_UNKNOWN;
+	d->wal_dirty = FSI_UNKNOWN;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	demo_cache(fd, &st);
 	close(fd);
 	d->wal_dirty = st.dirty;
-	d->wal_cached = st.cached;
 }
 
 static int make_states(struct demo_ctx *sub, struct demo_mount *m,
@@ -395,18 +393,16 @@ static void publish_app(struct demo_ctx *c, const struct app *a)
 		 "dirty when the writer was killed");
 	demo_fig(c, "smaps_dirty", a->smaps_dirty, "bytes", SRC_SMAPS,
 		 "the writer's mapping's dirty bytes then");
-	demo_fig_text(c, "killed_by",
-		      a->sig ? sigabbrev_np(a->sig) : "exit", SRC_PROGRAM,
-		      "what ended the writer");
+	demo_fig_text(c, "killed_by", a->sig ? sigabbrev_np(a->sig) : "exit",
+		      SRC_PROGRAM, "what ended the writer");
 	demo_fig_real(c, "reap_ms", a->kill_ns / 1e6, "ms", SRC_CLOCK,
 		      "kill() to the writer reaped");
 	demo_fig_writes(c, "exit", &a->exit_r, "kill() to reaped");
 	demo_fig(c, "dirty_reaped", a->reaped.dirty, "pages", SRC_CACHESTAT,
 		 "dirty once the writer was reaped");
 	demo_fig_writes(c, "wb", &a->wb.reqs, "kill() to clean");
-	demo_fig_real(c, "clean_s",
-		      a->wb.clean_ns ? a->wb.clean_ns / 1e9 : NAN, "s",
-		      SRC_CACHESTAT, "kill() to no dirty page");
+	demo_fig_real(c, "clean_s", a->wb.clean_ns ? a->wb.clean_ns / 1e9 : NAN,
+		      "s", SRC_CACHESTAT, "kill() to no dirty page");
 	demo_fig(c, "dirty_end", a->wb.dirty_end, "pages", SRC_CACHESTAT,
 		 "dirty when we stopped watching");
 	demo_fig_text(c, "reload", a->how, SRC_PROGRAM,
@@ -432,8 +428,8 @@ static void publish_kfs(struct demo_ctx *c, const struct figs *f)
 	}
 	demo_fig_text(c, "kfs", f->kfs, SRC_PROGRAM,
 		      "kernel file system compared (the store's)");
-	demo_fig(c, "kfs_dirty_reaped", k->reaped.dirty, "pages",
-		 SRC_CACHESTAT, "there: dirty once the writer was reaped");
+	demo_fig(c, "kfs_dirty_reaped", k->reaped.dirty, "pages", SRC_CACHESTAT,
+		 "there: dirty once the writer was reaped");
 	demo_fig_real(c, "kfs_clean_s",
 		      k->wb.clean_ns ? k->wb.clean_ns / 1e9 : NAN, "s",
 		      SRC_CACHESTAT, "there: kill() to no dirty page");
@@ -443,8 +439,8 @@ static void publish_kfs(struct demo_ctx *c, const struct figs *f)
 
 static void publish_daemon(struct demo_ctx *c, const struct dmn *d)
 {
-	static const char *const key[NFILES] = {
-		"dmn_synced", "dmn_committed", "dmn_batch", "dmn_dirty"};
+	static const char *const key[NFILES] = {"dmn_synced", "dmn_committed",
+						"dmn_batch", "dmn_dirty"};
 	char what[128];
 	int i;
 
@@ -458,12 +454,20 @@ static void publish_daemon(struct demo_ctx *c, const struct dmn *d)
 		else
 			demo_fig_na(c, key[i], "bytes", SRC_PROGRAM, what);
 	}
-	if (d->done)
+	if (d->done) {
 		demo_fig(c, "dmn_written", PART_SIZE, "bytes", SRC_PROGRAM,
 			 "daemon killed: bytes written to each file");
-	else
+		demo_fig_text(c, "dmn_killed_by",
+			      WIFSIGNALED(d->status)
+				      ? sigabbrev_np(WTERMSIG(d->status))
+				      : "exit",
+			      SRC_PROGRAM, "what ended the daemon");
+	} else {
 		demo_fig_na(c, "dmn_written", "bytes", SRC_PROGRAM,
 			    "daemon killed: bytes written to each file");
+		demo_fig_na(c, "dmn_killed_by", NULL, SRC_PROGRAM,
+			    "what ended the daemon");
+	}
 }
 
 /* Power loss at the moment the daemon was killed: what was at risk. */
@@ -476,12 +480,16 @@ static void publish_power(struct demo_ctx *c, const struct figs *f)
 		 d->done ? d->dirty_at_kill.dirty : f->a.before.dirty, "pages",
 		 SRC_CACHESTAT, "at risk: file pages dirty in the page cache");
 	if (st) {
+		demo_fig(c, "pl_batch_open", d->at_kill.batch_open, "yes=1",
+			 SRC_DAEMON, "a batch was open, not committed");
 		demo_fig(c, "pl_batch_bytes", d->at_kill.batch_bytes, "bytes",
 			 SRC_DAEMON, "at risk: in the daemon's open batch");
 		demo_fig(c, "pl_unsynced_commits",
 			 d->at_kill.commits - d->st_sync.commits, "commits",
 			 SRC_DAEMON, "at risk: commits since the last fsync");
 	} else {
+		demo_fig_na(c, "pl_batch_open", "yes=1", SRC_DAEMON,
+			    "a batch was open, not committed");
 		demo_fig_na(c, "pl_batch_bytes", "bytes", SRC_DAEMON,
 			    "at risk: in the daemon's open batch");
 		demo_fig_na(c, "pl_unsynced_commits", "commits", SRC_DAEMON,
@@ -492,8 +500,9 @@ static void publish_power(struct demo_ctx *c, const struct figs *f)
 			 SRC_CACHESTAT,
 			 "at risk: store WAL pages dirty in the disk's cache");
 	else
-		demo_fig_na(c, "pl_wal_dirty", "pages", SRC_CACHESTAT,
-			    "at risk: store WAL pages dirty in the disk's cache");
+		demo_fig_na(
+			c, "pl_wal_dirty", "pages", SRC_CACHESTAT,
+			"at risk: store WAL pages dirty in the disk's cache");
 	demo_fig(c, "pl_meminfo_dirty",
 		 d->done ? d->meminfo_dirty : f->a.meminfo_dirty, "bytes",
 		 SRC_MEMINFO, "at risk machine-wide: Dirty");
@@ -502,7 +511,8 @@ static void publish_power(struct demo_ctx *c, const struct figs *f)
 static void judge(struct demo_ctx *c, const struct app *a)
 {
 	if (!a->done)
-		demo_verdict(c, DEMO_UNKNOWN, "the file could not be read back");
+		demo_verdict(c, DEMO_UNKNOWN,
+			     "the file could not be read back");
 	else if (a->survived == DIRTY_PAGES && a->before.dirty == 0)
 		demo_verdict(c, DEMO_REPRODUCED,
 			     "every one of the killed writer's %llu bytes was "
@@ -577,8 +587,7 @@ static void explain_crashes(struct demo_ctx *c, const struct figs *f)
 			  (unsigned long long)d->survived[F_SYNCED],
 			  (unsigned long long)PART_SIZE,
 			  (unsigned long long)d->survived[F_COMMITTED],
-			  COMMIT_MS,
-			  (unsigned long long)d->survived[F_BATCH],
+			  COMMIT_MS, (unsigned long long)d->survived[F_BATCH],
 			  (unsigned long long)d->survived[F_DIRTY]);
 	else
 		demo_note(c, "the daemon's death is shown on a scratch mount "
@@ -616,16 +625,20 @@ static int run(struct demo_ctx *c)
 	if (err)
 		return err;
 	if (f.k.done)
-		demo_did(c, "the same in the scratch mount's own directory, on "
-			    "%s%s", f.kfs,
-			 f.lowered ? "" : " (without --fast, not waiting for "
-					  "its flusher)");
+		demo_did(c,
+			 "the same in the scratch mount's own directory, on "
+			 "%s%s",
+			 f.kfs,
+			 f.lowered ? ""
+				   : " (without --fast, not waiting for "
+				     "its flusher)");
 	if (f.d.done)
-		demo_did(c, "on a second scratch mount (commit_ms=%d): four "
-			    "256 KiB files, fsync'd / committed / in the open "
-			    "batch / dirty in the page cache; the daemon "
-			    "killed with SIGKILL, the store mounted again and "
-			    "read",
+		demo_did(c,
+			 "on a second scratch mount (commit_ms=%d): four "
+			 "256 KiB files, fsync'd / committed / in the open "
+			 "batch / dirty in the page cache; the daemon "
+			 "killed with SIGKILL, the store mounted again and "
+			 "read",
 			 COMMIT_MS);
 	publish_app(c, &f.a);
 	publish_kfs(c, &f);

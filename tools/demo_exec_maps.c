@@ -161,11 +161,11 @@ struct figs {
 	bool noexec;
 	struct pc_stat before, running;
 	struct demo_reqs exec_r;
-	int exit_code;	 /* the child ended by itself: exec failed */
-	bool sleeping;	 /* seen in its sleep: loaded */
+	int exit_code; /* the child ended by itself: exec failed */
+	bool sleeping; /* seen in its sleep: loaded */
 	bool exe_is_prog;
 	uint64_t nmaps, xmaps, maps_rss, maps_file, maps_cow;
-	char perms[64];	 /* "r--p r-xp ..." */
+	char perms[64]; /* "r--p r-xp ..." */
 	uint64_t majflt, minflt;
 	int write_errno; /* open(O_WRONLY) of the running file */
 };
@@ -291,7 +291,8 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 	demo_fig(c, "loaded", f->sleeping, "yes=1", SRC_STATUS,
 		 "it ran: seen sleeping in its own code");
 	demo_fig(c, "exec_exit", f->exit_code < 0 ? 0 : (uint64_t)f->exit_code,
-		 "status", SRC_PROGRAM, "exit status if it ended (exec failed)");
+		 "status", SRC_PROGRAM,
+		 "exit status if it ended (exec failed)");
 	demo_fig(c, "exe_is_prog", f->exe_is_prog, "yes=1", SRC_STATUS,
 		 "/proc/PID/exe names the copy");
 	demo_fig(c, "maps", f->nmaps, "mappings", SRC_SMAPS,
@@ -306,13 +307,15 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 		 "present, the file's own pages");
 	demo_fig(c, "maps_cow", f->maps_cow, "pages", SRC_PAGEMAP,
 		 "present, private copies (written data)");
-	demo_fig(c, "cached_running", f->running.cached, "pages",
-		 SRC_CACHESTAT, "its pages cached while it runs");
+	demo_fig(c, "cached_running", f->running.cached, "pages", SRC_CACHESTAT,
+		 "its pages cached while it runs");
 	demo_fig_reads(c, "exec", &f->exec_r, "exec and start");
 	demo_fig(c, "majflt", f->majflt, "faults", SRC_STATUS,
 		 "the process's major faults (/proc/PID/stat)");
+	demo_fig(c, "minflt", f->minflt, "faults", SRC_STATUS,
+		 "and its minor faults");
 	demo_fig_text(c, "write_open",
-		      !f->sleeping	  ? NULL
+		      !f->sleeping     ? NULL
 		      : f->write_errno ? strerrorname_np(f->write_errno)
 				       : "ok",
 		      SRC_PROGRAM, "open(O_WRONLY) of the running program");
@@ -323,10 +326,11 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 	bool read_in = !f->exec_r.known || f->exec_r.reads > 0;
 
 	if (!f->sleeping || f->nmaps == FSI_UNKNOWN)
-		demo_verdict(c, DEMO_UNKNOWN,
-			     "the program did not run from %s (exit status %d%s)",
-			     c->fstype, f->exit_code,
-			     f->noexec ? ", mounted noexec" : "");
+		demo_verdict(
+			c, DEMO_UNKNOWN,
+			"the program did not run from %s (exit status %d%s)",
+			c->fstype, f->exit_code,
+			f->noexec ? ", mounted noexec" : "");
 	else if (f->nmaps > 0 && f->xmaps > 0 && f->exe_is_prog &&
 		 f->running.cached != FSI_UNKNOWN && f->running.cached > 0 &&
 		 read_in)
@@ -342,12 +346,13 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 			     "the program ran but /proc/PID/maps showed no "
 			     "mapping of its file");
 	else
-		demo_verdict(c, DEMO_PARTLY,
-			     "its file was mapped %llu times (%llu executable), "
-			     "but exe, the page cache or the daemon's READs did "
-			     "not agree",
-			     (unsigned long long)f->nmaps,
-			     (unsigned long long)f->xmaps);
+		demo_verdict(
+			c, DEMO_PARTLY,
+			"its file was mapped %llu times (%llu executable), "
+			"but exe, the page cache or the daemon's READs did "
+			"not agree",
+			(unsigned long long)f->nmaps,
+			(unsigned long long)f->xmaps);
 }
 
 static void explain(struct demo_ctx *c, const struct figs *f)
@@ -390,11 +395,14 @@ static int run(struct demo_ctx *c)
 		return err;
 	if (fstatvfs(c->dirfd, &sv) == 0)
 		f.noexec = sv.f_flag & ST_NOEXEC;
-	demo_did(c, "copied %s into the directory as '%s' and dropped its "
-		    "pages (%s)", f.from, PROG, how);
-	demo_did(c, "a child executed it ('%s 60'); once it slept: its "
-		    "/proc/PID/maps, smaps and pagemap, /proc/PID/exe, "
-		    "cachestat, the daemon's requests; then it was killed",
+	demo_did(c,
+		 "copied %s into the directory as '%s' and dropped its "
+		 "pages (%s)",
+		 f.from, PROG, how);
+	demo_did(c,
+		 "a child executed it ('%s 60'); once it slept: its "
+		 "/proc/PID/maps, smaps and pagemap, /proc/PID/exe, "
+		 "cachestat, the daemon's requests; then it was killed",
 		 PROG);
 	fd = demo_open(c, PROG, O_RDONLY);
 	if (fd < 0)

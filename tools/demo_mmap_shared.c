@@ -101,10 +101,9 @@ static void inspect(int fd, struct demo_child *ca, struct demo_child *cb,
 
 	for (k = 0; k < 2; k++) {
 		sd[k]->have_map = demo_smaps(ch[k]->pid, fd, &sd[k]->map) == 0;
-		sd[k]->have_pfn =
-			demo_pfns(ch[k]->pid, sd[k]->s.v[0], FILE_PAGES,
-				  sd[k]->pfn) == 0 &&
-			sd[k]->pfn[0];
+		sd[k]->have_pfn = demo_pfns(ch[k]->pid, sd[k]->s.v[0],
+					    FILE_PAGES, sd[k]->pfn) == 0 &&
+				  sd[k]->pfn[0];
 	}
 	f->same_frames = f->mapcount2 = FSI_UNKNOWN;
 	if (!f->a.have_pfn || !f->b.have_pfn)
@@ -173,10 +172,10 @@ static void publish_side(struct demo_ctx *c, const char *k,
 	demo_fig_reads(c, key, &s->reqs, who);
 	demo_fig(c, KEY("cached"), s->after.cached, "pages", SRC_CACHESTAT,
 		 WHAT("file pages cached afterwards"));
-	demo_fig(c, KEY("rss"), s->have_map ? s->map.rss : FSI_UNKNOWN,
-		 "bytes", SRC_SMAPS, WHAT("Rss of its mapping, both mapped"));
-	demo_fig(c, KEY("pss"), s->have_map ? s->map.pss : FSI_UNKNOWN,
-		 "bytes", SRC_SMAPS, WHAT("Pss of its mapping, both mapped"));
+	demo_fig(c, KEY("rss"), s->have_map ? s->map.rss : FSI_UNKNOWN, "bytes",
+		 SRC_SMAPS, WHAT("Rss of its mapping, both mapped"));
+	demo_fig(c, KEY("pss"), s->have_map ? s->map.pss : FSI_UNKNOWN, "bytes",
+		 SRC_SMAPS, WHAT("Pss of its mapping, both mapped"));
 	demo_fig_real(c, KEY("time_ms"), s->s.wall_ns / 1e6, "ms", SRC_CLOCK,
 		      WHAT("time to read every page"));
 #undef KEY
@@ -215,8 +214,8 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 		demo_verdict(c, DEMO_UNKNOWN,
 			     "the second mapping or the page cache could not "
 			     "be measured");
-	else if (b_st || (f->same_frames != FSI_UNKNOWN &&
-			  f->same_frames < FILE_PAGES))
+	else if (b_st ||
+		 (f->same_frames != FSI_UNKNOWN && f->same_frames < FILE_PAGES))
 		demo_verdict(c, DEMO_REFUTED,
 			     "the second process read from storage again, or "
 			     "mapped other frames (%llu of %llu the same)",
@@ -226,13 +225,13 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 		demo_verdict(c, DEMO_REPRODUCED,
 			     "the first process faulted the pages in from "
 			     "storage (%llu major faults, %llu READ bytes); "
-			     "the second took %llu faults, all minor, read "
-			     "nothing from storage, and mapped the very same "
-			     "frames",
+			     "the second took %llu minor and %llu major "
+			     "faults, read nothing from storage, and mapped "
+			     "the very same frames",
 			     (unsigned long long)f->a.s.majflt,
 			     (unsigned long long)f->a.reqs.read_bytes,
-			     (unsigned long long)(f->b.s.minflt +
-						  f->b.s.majflt));
+			     (unsigned long long)f->b.s.minflt,
+			     (unsigned long long)f->b.s.majflt);
 	else
 		demo_verdict(c, DEMO_PARTLY,
 			     "the second process read nothing from storage "
@@ -308,7 +307,8 @@ const struct demo mmap_shared_demo = {
 		     "faults but needs no copy from storage.",
 	.rule = "X_storage = X_read_bytes > 0 when measured, else X_majflt > "
 		"0. shared = same_frames = pages when measured, else b_rss > 0 "
-		"and b_pss * 2 = b_rss. unknown when b_rss or a_cached is unknown. "
+		"and b_pss * 2 = b_rss. unknown when b_rss or a_cached is "
+		"unknown. "
 		"refuted: b_storage, or same_frames < pages. reproduced: "
 		"a_storage, b_minflt + b_majflt > 0 and shared. Otherwise "
 		"partly.",

@@ -201,8 +201,8 @@ static int64_t m_mmap_rand(struct work *w)
 typedef int64_t (*method_fn)(struct work *w);
 
 /* Run @fn @runs times as step @i; keep the cheapest by CPU time. */
-static void best_of(struct demo_child *ch, int i, method_fn fn,
-		    struct work *w, int runs)
+static void best_of(struct demo_child *ch, int i, method_fn fn, struct work *w,
+		    int runs)
 {
 	struct demo_step best = {0};
 	int r;
@@ -269,8 +269,8 @@ static void writes(struct demo_child *ch, struct work *w)
 	for (r = 0; r < WRITE_RUNS; r++)
 		for (k = 0; k < 2; k++) {
 			write_once(ch, w, k);
-			if (!r || ch->sh->step[S_WRITE + k].cpu_ns <
-					  best[k].cpu_ns)
+			if (!r ||
+			    ch->sh->step[S_WRITE + k].cpu_ns < best[k].cpu_ns)
 				best[k] = ch->sh->step[S_WRITE + k];
 		}
 	ch->sh->step[S_WRITE] = best[0];
@@ -515,12 +515,12 @@ static void publish(struct demo_ctx *c, const struct figs *f,
 		      "mmap_cold_gbps / read_cold_gbps");
 	demo_fig(c, "mmap_minflt", f->s[S_MMAP].minflt, "faults", SRC_RUSAGE,
 		 "fresh mapping: minor faults per pass");
-	demo_fig(c, "mmap2_minflt", f->s[S_MMAP2].minflt, "faults",
-		 SRC_RUSAGE, "second pass: minor faults");
+	demo_fig(c, "mmap2_minflt", f->s[S_MMAP2].minflt, "faults", SRC_RUSAGE,
+		 "second pass: minor faults");
 	demo_fig(c, "mmap_write_minflt", f->s[S_MMAP_WRITE].minflt, "faults",
 		 SRC_RUSAGE, "stores through a fresh mapping: faults");
-	demo_fig_real(c, "munmap_write_ms", f->s[S_MMAP_WRITE].v[0] / 1e6,
-		      "ms", SRC_CLOCK, "munmap() after the stores took");
+	demo_fig_real(c, "munmap_write_ms", f->s[S_MMAP_WRITE].v[0] / 1e6, "ms",
+		      SRC_CLOCK, "munmap() after the stores took");
 	demo_fig_real(c, "fsync_write_ms", f->s[S_WRITE].v[0] / 1e6, "ms",
 		      SRC_CLOCK, "fsync() + close() after pwrite() took");
 	demo_fig(c, "cold_cached", f->before_read.cached, "pages",
@@ -548,21 +548,20 @@ static void judge(struct demo_ctx *c, const struct rates *r)
 			     "sequentially, %.2fx pread()'s at random, %.2fx "
 			     "write()'s, and within %.2fx of memory",
 			     r->seq, r->rand, r->wr, r->mem_ratio);
-	else if (!(r->seq > FASTER) && !(r->rand > FASTER) && !writes &&
-		 !mem)
+	else if (!(r->seq > FASTER) && !(r->rand > FASTER) && !writes && !mem)
 		demo_verdict(c, DEMO_REFUTED,
 			     "a mapping was not faster: %.2fx read()'s rate "
 			     "sequentially, %.2fx pread()'s at random, %.2fx "
 			     "write()'s, and %.2fx slower than memory",
 			     r->seq, r->rand, r->wr, r->mem_ratio);
 	else
-		demo_verdict(c, DEMO_PARTLY,
-			     "a mapping read at %.2fx read()'s rate "
-			     "sequentially and %.2fx pread()'s at random, wrote "
-			     "at %.2fx write()'s, and was %.2fx slower than "
-			     "memory (%.2fx once mapped)",
-			     r->seq, r->rand, r->wr, r->mem_ratio,
-			     r->mem_ratio2);
+		demo_verdict(
+			c, DEMO_PARTLY,
+			"a mapping read at %.2fx read()'s rate "
+			"sequentially and %.2fx pread()'s at random, wrote "
+			"at %.2fx write()'s, and was %.2fx slower than "
+			"memory (%.2fx once mapped)",
+			r->seq, r->rand, r->wr, r->mem_ratio, r->mem_ratio2);
 }
 
 static void explain(struct demo_ctx *c, const struct figs *f,

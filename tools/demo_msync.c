@@ -259,8 +259,8 @@ static void publish_kfs(struct demo_ctx *c, const struct kfs *k)
 	}
 	demo_fig_text(c, "kfs", k->fstype, SRC_PROGRAM,
 		      "kernel file system compared (the store's)");
-	demo_fig(c, "kfs_dirty_mapped", k->mapped.dirty, "pages",
-		 SRC_CACHESTAT, "there: dirty while mapped");
+	demo_fig(c, "kfs_dirty_mapped", k->mapped.dirty, "pages", SRC_CACHESTAT,
+		 "there: dirty while mapped");
 	demo_fig(c, "kfs_dirty_unmapped", k->unmapped.dirty, "pages",
 		 SRC_CACHESTAT, "there: dirty right after munmap()");
 }
@@ -290,8 +290,8 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 	demo_fig_writes(c, "munmap", &f->munmap_r, "during munmap()");
 	demo_fig_real(c, "munmap_us", um->wall_ns / 1e3, "us", SRC_CLOCK,
 		      "munmap() took");
-	demo_fig(c, "dirty_unmapped", f->unmapped.dirty, "pages",
-		 SRC_CACHESTAT, "dirty right after munmap()");
+	demo_fig(c, "dirty_unmapped", f->unmapped.dirty, "pages", SRC_CACHESTAT,
+		 "dirty right after munmap()");
 	demo_fig(c, "dirty_1s", f->later.dirty, "pages", SRC_CACHESTAT,
 		 "dirty 1 s after munmap(), no mapping left");
 	demo_fig_writes(c, "later", &f->later_r, "that second");
@@ -305,8 +305,7 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 		 "dirty after msync(MS_ASYNC)");
 	demo_fig_writes(c, "msync", &f->sync_r, "during msync(MS_SYNC)");
 	if (c->mnt && f->sync_r.known)
-		demo_fig(c, "msync_inside", f->sync_inside, "yes=1",
-			 SRC_DAEMON,
+		demo_fig(c, "msync_inside", f->sync_inside, "yes=1", SRC_DAEMON,
 			 "first WRITE arrived while msync() ran");
 	else
 		demo_fig_na(c, "msync_inside", "yes=1", SRC_DAEMON,
@@ -330,11 +329,12 @@ static bool cleaned(const struct pc_stat *after, const struct demo_reqs *r)
 static void judge(struct demo_ctx *c, const struct figs *f)
 {
 	bool by_munmap = cleaned(&f->unmapped, &f->munmap_r);
-	bool by_msync = cleaned(&f->sync, &f->sync_r) &&
-			f->s[STEP_SYNC].result == 0;
+	bool by_msync =
+		cleaned(&f->sync, &f->sync_r) && f->s[STEP_SYNC].result == 0;
 	const struct kfs *k = &f->k;
 	bool kfs_kept = k->done && k->mapped.dirty != FSI_UNKNOWN &&
-			k->mapped.dirty > 0 && k->unmapped.dirty != FSI_UNKNOWN &&
+			k->mapped.dirty > 0 &&
+			k->unmapped.dirty != FSI_UNKNOWN &&
 			k->unmapped.dirty > 0;
 
 	if (f->mapped.dirty == FSI_UNKNOWN || f->mapped.dirty == 0 ||
@@ -437,8 +437,10 @@ static int run(struct demo_ctx *c)
 		return err;
 	kfs_compare(c, &f.k);
 	if (f.k.done)
-		demo_did(c, "the munmap() part again on a file in the scratch "
-			    "mount's own directory (%s)", f.k.fstype);
+		demo_did(c,
+			 "the munmap() part again on a file in the scratch "
+			 "mount's own directory (%s)",
+			 f.k.fstype);
 	publish(c, &f);
 	judge(c, &f);
 	explain(c, &f);

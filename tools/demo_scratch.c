@@ -559,6 +559,27 @@ int dm_remount(struct demo_mount *m)
 	return spawn_ready(m);
 }
 
+/*
+ * What a killed daemon leaves in its runtime directory (the trace ring,
+ * megabytes of /run, and the socket): ours to remove, while the dead
+ * mount still holds its connection number, so that no other mount can
+ * have taken the directory over.
+ */
+static void remove_rundir(const struct demo_mount *m)
+{
+	static const char *const left[] = {"trace", "ctl"};
+	char path[PATH_MAX + 8];
+	size_t i;
+
+	if (!m->gm.rundir[0])
+		return;
+	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", m->gm.rundir, left[i]);
+		unlink(path);
+	}
+	rmdir(m->gm.rundir);
+}
+
 int dm_kill(struct demo_mount *m, int sig, int *status)
 {
 	if (!m->tmp[0] || !m->pid)
@@ -570,6 +591,7 @@ int dm_kill(struct demo_mount *m, int sig, int *status)
 			return -errno;
 	/* Reaped here: unmounting it later waits for no one. */
 	m->pid = 0;
+	remove_rundir(m);
 	return 0;
 }
 

@@ -300,6 +300,8 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 		 "size of one mapping of 100 bytes");
 	demo_fig(c, "map_min", f->map_min, "bytes", SRC_SMAPS,
 		 "smallest of them");
+	demo_fig(c, "maps_size", f->maps_size, "bytes", SRC_SMAPS,
+		 "Size of all of them");
 	demo_fig(c, "maps_rss", f->maps_rss, "bytes", SRC_SMAPS,
 		 "Rss of all of them");
 	demo_fig(c, "maps_file", f->maps_file, "pages", SRC_PAGEMAP,
@@ -308,7 +310,8 @@ static void publish(struct demo_ctx *c, const struct figs *f)
 	demo_fig(c, "map_cached", f->mapped.cached, "pages", SRC_CACHESTAT,
 		 "cached while mapped");
 	demo_fig(c, "map_extra", minus(f->mapped.cached, f->read.cached),
-		 "pages", SRC_CACHESTAT, "pages the mappings added to the cache");
+		 "pages", SRC_CACHESTAT,
+		 "pages the mappings added to the cache");
 	demo_fig(c, "map_pte", minus(f->mapped.pte, f->read.pte), "bytes",
 		 SRC_STATUS, "the child's page tables grew (VmPTE)");
 }
@@ -323,30 +326,34 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 			     "the mappings or the page cache could not be "
 			     "measured");
 	else if (f->map_min < fsi_page_size)
-		demo_verdict(c, DEMO_REFUTED,
-			     "a mapping of 100 bytes took %llu bytes, less than "
-			     "a page",
-			     (unsigned long long)f->map_min);
+		demo_verdict(
+			c, DEMO_REFUTED,
+			"a mapping of 100 bytes took %llu bytes, less than "
+			"a page",
+			(unsigned long long)f->map_min);
 	else if (extra >= NFILES)
-		demo_verdict(c, DEMO_REPRODUCED,
-			     "each mapping of 100 bytes took a page of its own: "
-			     "%llu pages were added to the cache by mapping",
-			     (unsigned long long)extra);
+		demo_verdict(
+			c, DEMO_REPRODUCED,
+			"each mapping of 100 bytes took a page of its own: "
+			"%llu pages were added to the cache by mapping",
+			(unsigned long long)extra);
 	else if (f->read.cached >= NFILES)
-		demo_verdict(c, DEMO_PARTLY,
-			     "each 100-byte mapping is %llu bytes, %llu of them "
-			     "unused, but the page is the page cache's: read() "
-			     "alone cached %llu pages for %d files, and "
-			     "mapping them added %llu",
-			     (unsigned long long)f->map_size,
-			     (unsigned long long)(f->map_size - DATA),
-			     (unsigned long long)f->read.cached, NFILES,
-			     (unsigned long long)extra);
+		demo_verdict(
+			c, DEMO_PARTLY,
+			"each 100-byte mapping is %llu bytes, %llu of them "
+			"unused, but the page is the page cache's: read() "
+			"alone cached %llu pages for %d files, and "
+			"mapping them added %llu",
+			(unsigned long long)f->map_size,
+			(unsigned long long)(f->map_size - DATA),
+			(unsigned long long)f->read.cached, NFILES,
+			(unsigned long long)extra);
 	else
-		demo_verdict(c, DEMO_UNKNOWN,
-			     "read() cached %llu pages for %d files: fewer than "
-			     "one each",
-			     (unsigned long long)f->read.cached, NFILES);
+		demo_verdict(
+			c, DEMO_UNKNOWN,
+			"read() cached %llu pages for %d files: fewer than "
+			"one each",
+			(unsigned long long)f->read.cached, NFILES);
 }
 
 static void explain(struct demo_ctx *c, const struct figs *f)
@@ -362,12 +369,14 @@ static void explain(struct demo_ctx *c, const struct figs *f)
 			  "pages cached and sent %llu",
 			  (unsigned long long)f->read_r.reads, NFILES,
 			  (unsigned long long)f->map_r.reads);
-	demo_note(c, "the waste per file is 4096 - 100 = 3996 bytes of memory "
-		     "in the page cache; on disk each file also takes a block, "
-		     "while glassfs's store keeps only the bytes (store_bytes)");
+	demo_note(c,
+		  "the waste per file is 4096 - 100 = 3996 bytes of memory "
+		  "in the page cache; on disk each file also takes a block, "
+		  "while glassfs's store keeps only the bytes (store_bytes)");
 	if (f->cold.cached != FSI_UNKNOWN && f->cold.cached >= NFILES)
-		demo_note(c, "%s could not drop the pages first (%llu cached "
-			     "before reading): its page cache is the files",
+		demo_note(c,
+			  "%s could not drop the pages first (%llu cached "
+			  "before reading): its page cache is the files",
 			  c->fstype, (unsigned long long)f->cold.cached);
 }
 

@@ -42,13 +42,13 @@
 struct figs {
 	bool lowered;
 	uint64_t expire, period;
-	struct demo_reqs write_r;  /* during write() */
-	struct pc_stat at_write;   /* right after it */
-	struct demo_wb wb;	   /* the kernel's write-back */
-	struct demo_commits cm;	   /* the store's commit after it */
-	uint64_t wal_dirty;	   /* WAL pages dirty after the commit */
-	uint64_t wal_clean_ns;	   /* t0 -> WAL without dirty pages, 0 */
-	struct demo_reqs fsync_r;  /* write() + fsync() */
+	struct demo_reqs write_r; /* during write() */
+	struct pc_stat at_write;  /* right after it */
+	struct demo_wb wb;	  /* the kernel's write-back */
+	struct demo_commits cm;	  /* the store's commit after it */
+	uint64_t wal_dirty;	  /* WAL pages dirty after the commit */
+	uint64_t wal_clean_ns;	  /* t0 -> WAL without dirty pages, 0 */
+	struct demo_reqs fsync_r; /* write() + fsync() */
 	struct pc_stat fsynced;
 	struct demo_commits fsync_cm;
 	struct demo_store st0, st1;
@@ -153,8 +153,7 @@ static int periodic(struct demo_ctx *c, int fd, int wal, struct figs *f)
 		return err;
 	dm_requests(c->mnt, mark, ino, &f->write_r);
 	demo_cache(fd, &f->at_write);
-	err = demo_wait_clean(c, fd, ino, mark, t0, demo_wb_limit_ns(),
-			      &f->wb);
+	err = demo_wait_clean(c, fd, ino, mark, t0, demo_wb_limit_ns(), &f->wb);
 	if (err)
 		return err;
 	if (f->wb.reqs.writes)
@@ -229,8 +228,8 @@ static void publish_kernel(struct demo_ctx *c, const struct figs *f)
 	demo_fig(c, "period", f->period, "cs", SRC_SYSCTL,
 		 "vm.dirty_writeback_centisecs in effect");
 	demo_fig_writes(c, "write", &f->write_r, "during write()");
-	demo_fig(c, "dirty_at_write", f->at_write.dirty, "pages",
-		 SRC_CACHESTAT, "dirty right after write()");
+	demo_fig(c, "dirty_at_write", f->at_write.dirty, "pages", SRC_CACHESTAT,
+		 "dirty right after write()");
 	demo_fig_writes(c, "wb", &f->wb.reqs, "until clean");
 	if (c->mnt && f->wb.reqs.known) {
 		demo_fig(c, "wb_flagged", f->wb.reqs.writepages, "requests",
@@ -277,9 +276,10 @@ static void publish_store(struct demo_ctx *c, const struct figs *f)
 	if (c->mnt) {
 		demo_fig(c, "wal_dirty", f->wal_dirty, "pages", SRC_CACHESTAT,
 			 "store WAL pages dirty after the commit");
-		demo_fig_real(c, "wal_clean_s", secs(f->wal_clean_ns), "s",
-			      SRC_CACHESTAT,
-			      "write() to the WAL written by the disk's flusher");
+		demo_fig_real(
+			c, "wal_clean_s", secs(f->wal_clean_ns), "s",
+			SRC_CACHESTAT,
+			"write() to the WAL written by the disk's flusher");
 	} else {
 		demo_fig_na(c, "wal_dirty", "pages", SRC_CACHESTAT,
 			    "store WAL pages dirty after the commit");
@@ -373,27 +373,29 @@ static void explain(struct demo_ctx *c, const struct figs *f)
 		  "the pages (clean_s is that window here)",
 		  (unsigned long long)f->period, (unsigned long long)f->expire);
 	if (c->mnt && f->cm.known && f->cm.n)
-		demo_note(c,
-			  "glassfs adds a stage of its own: the WRITE goes into "
-			  "an open batch committed %.2f s later (commit_ms), "
-			  "and a commit writes the WAL without syncing it: its "
-			  "%llu dirty WAL pages wait for the backing file "
-			  "system's own flusher (wal_clean_s), or for an "
-			  "fsync, which commits and syncs the WAL at once "
-			  "(fsync_store_syncs)",
-			  f->cm.first_ns > f->wb.reqs.first_write_ns
-				  ? (f->cm.first_ns -
-				     f->wb.reqs.first_write_ns) / 1e9
-				  : 0.0,
-			  (unsigned long long)f->wal_dirty);
+		demo_note(
+			c,
+			"glassfs adds a stage of its own: the WRITE goes into "
+			"an open batch committed %.2f s later (commit_ms), "
+			"and a commit writes the WAL without syncing it: its "
+			"%llu dirty WAL pages wait for the backing file "
+			"system's own flusher (wal_clean_s), or for an "
+			"fsync, which commits and syncs the WAL at once "
+			"(fsync_store_syncs)",
+			f->cm.first_ns > f->wb.reqs.first_write_ns
+				? (f->cm.first_ns - f->wb.reqs.first_write_ns) /
+					  1e9
+				: 0.0,
+			(unsigned long long)f->wal_dirty);
 	if (f->nowbc_done && f->nowbc_r.known)
-		demo_note(c,
-			  "without writeback_cache there is no kernel interval: "
-			  "write() sent %llu WRITE requests at once and left "
-			  "%llu pages dirty; the loss window is the store's "
-			  "alone",
-			  (unsigned long long)f->nowbc_r.writes,
-			  (unsigned long long)f->nowbc_after.dirty);
+		demo_note(
+			c,
+			"without writeback_cache there is no kernel interval: "
+			"write() sent %llu WRITE requests at once and left "
+			"%llu pages dirty; the loss window is the store's "
+			"alone",
+			(unsigned long long)f->nowbc_r.writes,
+			(unsigned long long)f->nowbc_after.dirty);
 	demo_note(c, "the article names msync(); for pages written with "
 		     "write() the same is fsync(); msync(MS_SYNC) on a "
 		     "mapping is an fsync of its range (see msync, C11)");
