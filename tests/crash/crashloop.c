@@ -1069,6 +1069,11 @@ int main(int argc, char **argv)
 			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	model_free(&l.m);
 	free(l.buf);
+	free((char *)l.d.store);
+	free((char *)l.d.mnt);
+	free((char *)l.d.log);
+	free((char *)l.d.pidfile);
+	free(l.check_out);
 	if (err)
 		return 2;
 	return l.m.losses || l.m.inconsistent || l.errors || log_errs;
