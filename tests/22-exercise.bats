@@ -81,9 +81,9 @@ exercise() {
 }
 
 # bats test_tags=slow
-@test "glassfs and tmpfs agree: 5 x 20000 operations in each cache mode" {
-	exercise 5 20000 cache=auto
-	exercise 5 20000 cache=always
-	exercise 5 20000 cache=never --no-mmap
-	exercise 5 20000 no_writeback_cache
+@test "glassfs and tmpfs agree: 3 x 10000 operations in each cache mode" {
+	exercise 3 10000 cache=auto
+	exercise 3 10000 cache=always
+	exercise 3 10000 cache=never --no-mmap
+	exercise 3 10000 no_writeback_cache
 }
