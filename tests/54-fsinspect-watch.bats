@@ -180,3 +180,16 @@ assert w["bdi_thresh_kb"] is not None and w["bdi_dirty_kb"] is not None, w
 	wait "$pid"
 	tail -n1 "$BATS_TEST_TMPDIR/w.json" | grep -q '"closed_files":1'
 }
+
+@test "the end of the mount ends the view: exit 2, after the terminal is back" {
+	gfs_start
+	fsinspect watch --json -i 0.2 "$MNT" >"$BATS_TEST_TMPDIR/w.json" \
+		2>"$BATS_TEST_TMPDIR/w.err" 3>&- &
+	local pid=$! status=0
+	FSI_PIDS+=("$pid")
+	sleep 0.5
+	gfs_umount
+	wait "$pid" || status=$?
+	[ "$status" = 2 ]
+	grep -q "cannot get '.*' from the daemon of '$MNT'" "$BATS_TEST_TMPDIR/w.err"
+}

@@ -383,12 +383,15 @@ static uint64_t per_second(uint64_t v, double seconds)
 	return seconds > 0 ? (uint64_t)((double)v / seconds + 0.5) : 0;
 }
 
-/* Requests per second, one decimal under 10. */
-static char *rate_cell(uint64_t n, double seconds)
+/* Requests per second, one decimal under 10 (always in JSON, so that
+ * the number keeps one type). */
+static char *rate_cell(const struct out *o, uint64_t n, double seconds)
 {
 	double r = seconds > 0 ? (double)n / seconds : 0;
 
-	return fsi_xasprintf(r < 10 ? "%.1f" : "%.0f", r);
+	if (r >= 10 && !(o->flags & OUT_JSON))
+		return fsi_xasprintf("%.0f", r);
+	return fsi_xasprintf("%.1f", r);
 }
 
 static uint64_t mean_ns(const struct gfs_trace_opstat *s)
@@ -421,7 +424,7 @@ static char *op_cell(const struct out *o, int id, const void *data)
 	case OCOL_COUNT:
 		return out_count(o, s->count);
 	case OCOL_RATE:
-		return rate_cell(s->count, d->seconds);
+		return rate_cell(o, s->count, d->seconds);
 	case OCOL_ERRORS:
 		return out_count(o, s->errors);
 	case OCOL_BYTES:

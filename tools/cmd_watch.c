@@ -66,6 +66,8 @@ struct watch_run {
 	int line;	/* lines drawn in this frame */
 	char *title;	/* mount, store, cache mode */
 	unsigned frame;
+	const char *failed_cmd; /* the control command that failed */
+	int failed_err;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -153,13 +155,16 @@ static void parse_options(int argc, char **argv, struct watch_opts *o)
 /* ------------------------------------------------------------------ */
 /* Sampling                                                            */
 
+/* A command whose failure ends the view; said once the terminal is
+ * given back (on the alternate screen a message would vanish with it). */
 static int ctl(struct watch_run *w, const char *cmd, json_object **reply)
 {
 	int rc = gmount_ctl(&w->m, cmd, reply);
 
-	if (rc)
-		warnx("cannot get '%s' from the daemon of '%s': %s", cmd,
-		      w->m.mountpoint, strerror(-rc));
+	if (rc) {
+		w->failed_cmd = cmd;
+		w->failed_err = rc;
+	}
 	return rc;
 }
 
@@ -746,6 +751,9 @@ int cmd_watch(int argc, char **argv)
 	status = run_frames(&w);
 	if (w.tty)
 		term_stop();
+	if (w.failed_cmd)
+		warnx("cannot get '%s' from the daemon of '%s': %s",
+		      w.failed_cmd, w.m.mountpoint, strerror(-w.failed_err));
 	report_close(&w);
 	paths_free(&w.paths);
 	free(w.title);
