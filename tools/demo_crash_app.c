@@ -398,6 +398,12 @@ static void publish_app(struct demo_ctx *c, const struct app *a)
 	demo_fig_real(c, "reap_ms", a->kill_ns / 1e6, "ms", SRC_CLOCK,
 		      "kill() to the writer reaped");
 	demo_fig_writes(c, "exit", &a->exit_r, "kill() to reaped");
+	if (c->mnt && a->exit_r.known)
+		demo_fig(c, "exit_flagged", a->exit_r.writepages, "requests",
+			 SRC_DAEMON, "of which flagged as kernel write-back");
+	else
+		demo_fig_na(c, "exit_flagged", "requests", SRC_DAEMON,
+			    "of which flagged as kernel write-back");
 	demo_fig(c, "dirty_reaped", a->reaped.dirty, "pages", SRC_CACHESTAT,
 		 "dirty once the writer was reaped");
 	demo_fig_writes(c, "wb", &a->wb.reqs, "kill() to clean");

@@ -450,7 +450,7 @@ static int run(struct demo_ctx *c)
 const struct demo msync_demo = {
 	.name = "msync",
 	.claim = "C11",
-	.summary = "munmap() writes nothing back; msync(MS_SYNC) does",
+	.summary = "which of munmap() and msync() writes dirty pages back",
 	.statement = "munmap() is when changes are usually written back; "
 		     "msync() forces the file to match the mapping.",
 	.rule = "by_munmap = dirty_unmapped = 0 and munmap_writes > 0 (true "
