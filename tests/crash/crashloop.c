@@ -41,7 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,16 +83,18 @@ enum op {
 	OP_READ,
 	OP_STAT,
 	OP_CLOSE,
+	OP_CHECKPOINT,
 	OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
-	"write",  "truncate", "punch", "fsync", "dirsync", "create", "link",
-	"unlink", "rename",   "mmap",  "read",	"stat",	   "close",
+	"write",  "truncate", "punch",	"fsync",      "dirsync",
+	"create", "link",     "unlink", "rename",     "mmap",
+	"read",	  "stat",     "close",	"checkpoint",
 };
 
 static const unsigned op_weights[OP_COUNT] = {
-	30, 6, 4, 7, 3, 8, 4, 5, 7, 8, 8, 4, 6,
+	30, 6, 4, 7, 3, 8, 4, 5, 7, 8, 8, 4, 6, 1,
 };
 
 struct loop {
@@ -105,6 +110,7 @@ struct loop {
 	bool broken; /* an operation failed unexpectedly */
 	bool verbose;
 	char *check_out; /* glassfs check's output */
+	char ctl[108];	 /* the mount's control socket, or "" */
 	unsigned long ops, covers, errors, crashes, cycle_ops;
 	unsigned long op_counts[OP_COUNT];
 };
@@ -583,6 +589,56 @@ static void op_rename(struct loop *l)
 }
 
 /* ------------------------------------------------------------------ */
+/* Checkpoints                                                        */
+/* ------------------------------------------------------------------ */
+
+/* The control socket of the mount (glassfs(8), THE TRACE AND THE
+ * CONTROL SOCKET): named after the FUSE connection, st_dev's minor. */
+static void find_ctl(struct loop *l)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	l->ctl[0] = 0;
+	if (stat(l->d.mnt, &st) < 0)
+		return;
+	if (geteuid() == 0)
+		snprintf(l->ctl, sizeof(l->ctl), "/run/glassfs/%u/ctl",
+			 minor(st.st_dev));
+	else if (xdg)
+		snprintf(l->ctl, sizeof(l->ctl), "%s/glassfs/%u/ctl", xdg,
+			 minor(st.st_dev));
+}
+
+/* Asks the daemon to commit and checkpoint the WAL into the database,
+ * so that kills also land in checkpoints (it does them by itself only
+ * past 64 MiB of WAL).  Covers nothing: a checkpoint is no fsync. */
+static void op_checkpoint(struct loop *l)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {10, 0};
+	char reply[512] = "";
+	ssize_t n = 0;
+	int fd;
+
+	if (!l->ctl[0])
+		return;
+	trace(l, "checkpoint");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", l->ctl);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    write(fd, "checkpoint\n", 11) == 11)
+		n = read(fd, reply, sizeof(reply) - 1);
+	close(fd);
+	reply[n > 0 ? n : 0] = 0;
+	if (strstr(reply, "\"error\""))
+		failed(l, reply, EIO);
+}
+
+/* ------------------------------------------------------------------ */
 /* One crash                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -617,6 +673,9 @@ static void one_op(struct loop *l)
 		return;
 	case OP_CLOSE:
 		op_close(l);
+		return;
+	case OP_CHECKPOINT:
+		op_checkpoint(l);
 		return;
 	default:
 		break;
@@ -737,6 +796,7 @@ static int crash(struct loop *l, unsigned n)
 		return err;
 	}
 	model_set_wt(&l->m, l->mode->wt);
+	find_ctl(l);
 	atomic_store(&l->killed, 0);
 	l->broken = false;
 	l->cycle_ops = 0;
