@@ -24,6 +24,7 @@
  * Errors are {"error": "message"}.  Only the mount's owner and root may
  * connect (SO_PEERCRED), on top of the directory's 0700.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -128,6 +129,59 @@ static int private_dir(const char *path)
 	return 0;
 }
 
+/* Whether a FUSE connection numbered @conn is mounted (in this mount
+ * namespace). */
+static bool conn_mounted(unsigned long conn)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	bool found = false;
+
+	if (!f)
+		return true; /* cannot tell: keep */
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		char *dash = strstr(line, " - ");
+
+		found = dash && !strncmp(dash + 3, "fuse", 4) &&
+			sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 &&
+			maj == 0 && min == conn;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Removes the directories of daemons that died without cleaning up
+ * (SIGKILL): those whose connection is no longer mounted.  Each holds a
+ * trace ring of several MiB in /run, which is memory.
+ */
+static void sweep_stale(const char *base)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(base);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long n = strtoul(e->d_name, &end, 10);
+
+		if (end == e->d_name || *end || conn_mounted(n))
+			continue;
+		snprintf(path, sizeof(path), "%s/%lu/trace", base, n);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%lu/ctl", base, n);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%lu", base, n);
+		if (rmdir(path) == 0)
+			gfs_log(GFS_LOG_INFO, "removed '%s', left by a daemon "
+				"that is gone", path);
+	}
+	closedir(d);
+}
+
 static int run_base(char *buf, size_t size)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -194,6 +248,8 @@ static json_object *cmd_hello(struct control *c)
 	JADD(j, "negative_timeout",
 	     json_object_new_double(c->g->negative_timeout));
 	JADD(j, "readonly", json_object_new_boolean(o->ro));
+	JADD(j, "commit_ms",
+	     JU64(o->commit_ms ? o->commit_ms : STORE_DEFAULT_COMMIT_MS));
 	return j;
 }
 
@@ -572,6 +628,7 @@ int control_start(struct gfs *g, const char *mountpoint,
 		err = run_base(base, sizeof(base));
 	if (err)
 		goto out_free;
+	sweep_stale(base);
 	if (snprintf(c->dir, sizeof(c->dir), "%s/%u", base, conn) >=
 		    (int)sizeof(c->dir) ||
 	    snprintf(c->sock, sizeof(c->sock), "%s/ctl", c->dir) >=

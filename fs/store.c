@@ -1483,7 +1483,7 @@ static int store_alloc(const struct store_params *p, struct store **out)
 	s->lock_fd = -1;
 	s->wal_fd = -1;
 	s->readonly = p->readonly;
-	s->commit_ms = p->commit_ms ? p->commit_ms : 100;
+	s->commit_ms = p->commit_ms ? p->commit_ms : STORE_DEFAULT_COMMIT_MS;
 	s->path = strdup(p->path);
 	if (strcmp(p->path, ":memory:")) {
 		slash = strrchr(p->path, '/');

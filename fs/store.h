@@ -33,6 +33,9 @@
 /* Hard links per non-directory inode, as ext4. */
 #define GFS_LINK_MAX 65000
 
+/* Group commit interval when none is given. */
+#define STORE_DEFAULT_COMMIT_MS 100
+
 /* On-disk format: SQLite application_id ("GLFS") and schema version. */
 #define STORE_APPLICATION_ID 0x474c4653
 #define STORE_FORMAT_VERSION 3
