@@ -422,14 +422,22 @@ static uint64_t space_need(const struct store *s, int64_t adds)
 	       (adds ? SPACE_RESERVE : SPACE_RESERVE / 2);
 }
 
+/* Room for new data: the store's file system's free space, and the free
+ * pages inside the database (deleted files), which SQLite reuses first. */
 static int read_free(struct store *s, int64_t now)
 {
+	sqlite3_stmt *q = stmt(s, STMT_FREELIST);
 	struct statvfs v;
+	int64_t pages = 0;
 
 	if (statvfs(s->dir, &v) < 0)
 		return -errno;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		pages = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
 	s->free_bytes = (uint64_t)(geteuid() ? v.f_bavail : v.f_bfree) *
-			v.f_frsize;
+				v.f_frsize +
+			(uint64_t)pages * s->page_size;
 	s->free_at = now;
 	return 0;
 }

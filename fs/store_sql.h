@@ -26,6 +26,7 @@
 	X(RELEASE, "RELEASE op") \
 	X(ROLLBACK_TO, "ROLLBACK TO op") \
 	X(CHANGELOG_TRIM, "DELETE FROM changelog WHERE seq <= ?1") \
+	X(FREELIST, "PRAGMA freelist_count") \
 	\
 	X(INODE_GET, "SELECT " INODE_COLS " FROM inodes WHERE ino = ?1") \
 	X(INODE_INSERT, "INSERT INTO inodes (" INODE_COLS ") " \
