@@ -19,6 +19,7 @@ setup() {
 	REF=$BATS_TEST_TMPDIR/ref
 	mkdir -p "$REF"
 	REF_MOUNTED=0
+	RUNS=0
 	if [ "$(id -u)" -eq 0 ]; then
 		mount -t tmpfs -o size=4g,mode=0755 tmpfs "$REF"
 		REF_MOUNTED=1
@@ -38,10 +39,10 @@ teardown() {
 	gfs_teardown
 }
 
-# exercise RUNS OPS [glassfs -o options] [--no-mmap]: RUNS seeds of OPS
+# exercise COUNT OPS [glassfs -o options] [--no-mmap]: COUNT seeds of OPS
 # operations each, in fresh directories of one mount.
 exercise() {
-	local runs=$1 ops=$2 i seed mopts=() xargs=()
+	local runs=$1 ops=$2 i seed dir mopts=() xargs=()
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -53,9 +54,11 @@ exercise() {
 	gfs_mount "${mopts[@]}"
 	for ((i = 0; i < runs; i++)); do
 		seed=${GLASSFS_EXERCISE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-		mkdir "$MNT/run$i" "$REF/run$i"
-		run "$GLASSFS_BUILD/tests/crash/exercise" --gfs "$MNT/run$i" \
-			--ref "$REF/run$i" --seed "$seed" --ops "$ops" \
+		# Fresh directories on both sides, also across mounts.
+		dir=run$((RUNS++))
+		mkdir "$MNT/$dir" "$REF/$dir"
+		run "$GLASSFS_BUILD/tests/crash/exercise" --gfs "$MNT/$dir" \
+			--ref "$REF/$dir" --seed "$seed" --ops "$ops" \
 			"${xargs[@]}"
 		printf '# %s\n' "${lines[@]}" | grep -E '^# exercise: seed [0-9]+:' >&3
 		assert_success
