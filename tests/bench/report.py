@@ -138,7 +138,7 @@ def cmd_record(args):
     foreign = max(0.0, busy - ours) / (dt * args.ncpu) * 100
     psi_during = (s1[3] - s0[3]) / 1e6 / dt * 100
     noisy = args.psi_idle >= args.psi_threshold or \
-        foreign >= args.foreign_threshold
+        foreign >= args.foreign_threshold or args.foreign_drops > 0
     req = None
     if args.req0 and args.req1:
         req = req_delta(args.req0, args.req1)
@@ -163,7 +163,9 @@ def cmd_record(args):
             "psi_avg10_before": s0[4], "psi_avg10_after": s1[4],
             "psi_idle": round(args.psi_idle, 2),
             "psi_during": round(psi_during, 2),
-            "foreign_cpu": round(foreign, 2), "noisy": noisy,
+            "foreign_cpu": round(foreign, 2),
+            "foreign_drops": args.foreign_drops,
+            "reclaim_scanned": args.reclaim_scanned, "noisy": noisy,
         }
         if req:
             rec["requests"] = req
@@ -176,8 +178,10 @@ def cmd_record(args):
         print("%-12s %-16s rep %d: %s%s" % (
             rec["target"], rec["workload"], rec["rep"],
             "%.6g" % v if v is not None else "ERROR " + rec["error"],
-            "  (noisy: idle psi %.0f%%, foreign cpu %.0f%%)" % (
-                rec["psi_idle"], rec["foreign_cpu"]) if noisy else ""))
+            "  (noisy: idle psi %.0f%%, foreign cpu %.0f%%%s)" % (
+                rec["psi_idle"], rec["foreign_cpu"],
+                ", caches dropped by another process"
+                if args.foreign_drops else "") if noisy else ""))
 
 
 # ---------------------------------------------------------------------------
@@ -513,9 +517,12 @@ def cmd_report(args):
         meta["disk_fs"], meta["scratch_parent"], meta.get("duration", "?")))
     nrec = len(recs)
     nnoisy = sum(1 for r in recs if r["noisy"])
+    ndrops = sum(1 for r in recs if r.get("foreign_drops"))
     p("noise: %d of %d figures taken under foreign load (idle CPU pressure "
-      ">= %g%% or foreign CPU >= %g%%)" % (
+      ">= %g%% or foreign CPU >= %g%%)," % (
           nnoisy, nrec, meta["psi_threshold"], meta["foreign_threshold"]))
+    p("       %d of them while another process dropped the page cache" %
+      ndrops)
     p("")
     p("1. Absolute figures: median of %d, ±half the min-max range in %% of "
       "the median;" % meta["reps"])
@@ -614,6 +621,8 @@ def main():
     r.add_argument("--psi-idle", type=float, required=True)
     r.add_argument("--psi-threshold", type=float, required=True)
     r.add_argument("--foreign-threshold", type=float, required=True)
+    r.add_argument("--foreign-drops", type=int, default=0)
+    r.add_argument("--reclaim-scanned", type=int, default=0)
     r.add_argument("--hz", type=float, default=100)
     r.add_argument("--ncpu", type=int, default=os.cpu_count())
     r.add_argument("--req0")
