@@ -1196,8 +1196,14 @@ static int take_mount_lock(struct store *s, const struct store_params *p,
 			WHY("%s", strerror(-err));
 		return err;
 	}
-	if (flock(s->lock_fd, lock | LOCK_NB)) {
+	/* A daemon whose mount was just unmounted still closes its store
+	 * for a moment: wait up to 2 s before calling the store busy. */
+	for (int i = 0; flock(s->lock_fd, lock | LOCK_NB); i++) {
 		err = -errno;
+		if (err == -EWOULDBLOCK && i < 40) {
+			usleep(50000);
+			continue;
+		}
 		if (err == -EWOULDBLOCK)
 			WHY("already mounted by another glassfs process");
 		else
