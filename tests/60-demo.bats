@@ -276,6 +276,39 @@ assert f["reload"]["value"] == "inval", f["reload"]
 	demo_clean
 }
 
+@test "demo: SIGKILL cannot leave the sysctls lowered: its guardian restores them" {
+	gfs_require_root
+	env FSI_DEMO_MARK="$BATS_TEST_TMPDIR" fsinspect demo --fast \
+		mmap-writeback >/dev/null 2>"$BATS_TEST_TMPDIR/demo.err" 3>&- &
+	DEMO_PID=$!
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ "$(cat /proc/sys/vm/dirty_writeback_centisecs)" = 100 ] && break
+		sleep 0.01
+	done
+	[ "$(cat /proc/sys/vm/dirty_writeback_centisecs)" = 100 ]
+	kill -KILL "$DEMO_PID"
+	wait "$DEMO_PID" || true
+	DEMO_PID=
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat /proc/sys/vm/dirty_expire_centisecs)" = "$EXPIRE0" ] &&
+			[ "$(cat /proc/sys/vm/dirty_writeback_centisecs)" = "$PERIOD0" ] &&
+			break
+		sleep 0.05
+	done
+	grep -q "restored /proc/sys/vm/dirty_expire_centisecs" \
+		"$BATS_TEST_TMPDIR/demo.err"
+	# The daemon got SIGTERM when fsinspect died, and unmounted itself;
+	# only the killed process's scratch directory stays.
+	for ((i = 0; i < 100; i++)); do
+		awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1' \
+			/proc/self/mountinfo | grep -q . || break
+		sleep 0.1
+	done
+	rm -rf "$BATS_TEST_TMPDIR"/fsinspect-demo.*
+	demo_clean
+}
+
 @test "demo as an unprivileged user: root-only figures are unknown, never invented" {
 	gfs_require_root
 	local d=$BATS_TEST_TMPDIR/nobody p

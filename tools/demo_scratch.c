@@ -18,6 +18,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,15 +98,36 @@ void demo_undo_drop(int h)
 		nundo--;
 }
 
+static void guard_stop(void);
+
 void demo_undo_all(void)
 {
-	while (nundo > 0 && getpid() == undo_owner)
+	if (getpid() != undo_owner)
+		return;
+	while (nundo > 0)
 		demo_undo_now(undo[nundo - 1].id);
+	guard_stop();
 }
 
 /* ------------------------------------------------------------------ */
 /* Sysctls                                                            */
 /* ------------------------------------------------------------------ */
+
+/*
+ * A sysctl is a machine-wide setting that outlives us: restoring it from
+ * an undo is not enough when fsinspect is killed with SIGKILL (a test
+ * harness's timeout, the OOM killer).  So the first change forks a
+ * guardian that holds the read end of a pipe and is told, before each
+ * change, "S path old" and, after each restore, "R path".  When the pipe
+ * ends without a final "Q" (every writer is gone: we died), the guardian
+ * writes back every old value not yet restored.  It keeps no other
+ * descriptor (none into a mount), ignores the terminal's signals and
+ * exits on end of file; a normal end sends "Q" and reaps it.
+ */
+#define GUARD_MAX 8
+
+static int guard_fd = -1;
+static pid_t guard_pid;
 
 struct sysctl_undo {
 	char path[128];
@@ -124,6 +146,123 @@ static int write_file(const char *path, const char *s)
 	return err;
 }
 
+/* The guardian's life: read lines until end of file, then restore. */
+static void __attribute__((noreturn)) guard_main(int in)
+{
+	struct sysctl_undo set[GUARD_MAX];
+	bool live[GUARD_MAX] = {false};
+	char buf[4096], *line, *nl;
+	size_t len = 0;
+	ssize_t n;
+	int i;
+
+	for (;;) {
+		n = read(in, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		line = buf;
+		while ((nl = strchr(line, '\n'))) {
+			char path[128] = "", old[64] = "";
+
+			*nl = '\0';
+			if (strcmp(line, "Q") == 0)
+				_exit(0);
+			if (sscanf(line, "S %127s %63s", path, old) == 2) {
+				for (i = 0; i < GUARD_MAX && live[i]; i++)
+					;
+				if (i < GUARD_MAX) {
+					snprintf(set[i].path, sizeof(set[i].path),
+						 "%s", path);
+					snprintf(set[i].old, sizeof(set[i].old),
+						 "%s", old);
+					live[i] = true;
+				}
+			} else if (sscanf(line, "R %127s", path) == 1) {
+				for (i = GUARD_MAX - 1; i >= 0; i--)
+					if (live[i] &&
+					    strcmp(set[i].path, path) == 0) {
+						live[i] = false;
+						break;
+					}
+			}
+			line = nl + 1;
+		}
+		len = strlen(line);
+		memmove(buf, line, len + 1);
+	}
+	/* Last set first: a path set twice ends at its first old value. */
+	for (i = GUARD_MAX - 1; i >= 0; i--)
+		if (live[i] && write_file(set[i].path, set[i].old) == 0)
+			fprintf(stderr,
+				"fsinspect demo: restored %s to %s after "
+				"fsinspect died\n",
+				set[i].path, set[i].old);
+	_exit(0);
+}
+
+/* Fork the guardian once; false if it cannot run (then no change). */
+static bool guard_start(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (guard_fd >= 0)
+		return true;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return false;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		prctl(PR_SET_NAME, "fsi-sysctl-guard");
+		if (dup2(p[0], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		close(0);
+		close(1);
+		guard_main(3);
+	}
+	close(p[0]);
+	guard_fd = p[1];
+	guard_pid = pid;
+	return true;
+}
+
+/* "S path old" (@old given) or "R path" (@old NULL) to the guardian. */
+static bool guard_say(const char *path, const char *old)
+{
+	char line[256];
+	int n = old ? snprintf(line, sizeof(line), "S %s %s\n", path, old)
+		    : snprintf(line, sizeof(line), "R %s\n", path);
+
+	return n > 0 && (size_t)n < sizeof(line) &&
+	       write(guard_fd, line, (size_t)n) == n;
+}
+
+/* Every sysctl is back: tell the guardian to leave, and reap it. */
+static void guard_stop(void)
+{
+	if (guard_fd < 0)
+		return;
+	if (write(guard_fd, "Q\n", 2) < 0) {
+		/* it is gone already; the wait below reaps it */
+	}
+	close(guard_fd);
+	guard_fd = -1;
+	while (waitpid(guard_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static void sysctl_restore(void *arg)
 {
 	struct sysctl_undo *u = arg;
@@ -132,6 +271,8 @@ static void sysctl_restore(void *arg)
 	if (err)
 		warnx("cannot restore '%s' to %s: %s", u->path, u->old,
 		      strerror(-err));
+	else
+		guard_say(u->path, NULL);
 	free(u);
 }
 
@@ -149,9 +290,16 @@ int demo_sysctl_set(const char *path, const char *value, char *old, int *handle)
 	f = NULL;
 	u->old[strcspn(u->old, "\n")] = '\0';
 	snprintf(u->path, sizeof(u->path), "%s", path);
-	err = write_file(path, value);
-	if (err)
+	/* The guardian knows the old value before the new one is set. */
+	err = -EAGAIN;
+	if (!u->old[0] || strchr(u->old, ' ') || !guard_start() ||
+	    !guard_say(path, u->old))
 		goto out_free;
+	err = write_file(path, value);
+	if (err) {
+		guard_say(path, NULL);
+		goto out_free;
+	}
 	snprintf(old, 64, "%s", u->old);
 	*handle = demo_undo_push(sysctl_restore, u);
 	return 0;
