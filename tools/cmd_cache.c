@@ -177,8 +177,6 @@ struct cache_run {
 	bool warned_denied;
 };
 
-static volatile sig_atomic_t stop_requested;
-
 static void usage(void)
 {
 	FILE *f = stdout;
@@ -826,23 +824,6 @@ static int cache_round(struct cache_run *r, bool last)
 /* ------------------------------------------------------------------ */
 /* Sessions                                                            */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake the sleep */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 /* One descriptor per file for the whole session. */
 static void raise_fd_limit(void)
 {
@@ -854,24 +835,13 @@ static void raise_fd_limit(void)
 	}
 }
 
-static void sleep_interval(double s)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)s,
-		.tv_nsec = (long)((s - (double)(time_t)s) * 1e9),
-	};
-
-	while (!stop_requested && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int watch(struct cache_run *r)
 {
 	unsigned n;
 	size_t i;
 	int rc = 0;
 
-	catch_signals();
+	fsi_catch_stop_signals();
 	if (!r->opt.no_open) {
 		raise_fd_limit();
 		for (i = 0; i < r->wl.n; i++)
@@ -880,7 +850,7 @@ static int watch(struct cache_run *r)
 				open_or_warn(r, &r->files[i]);
 	}
 	for (n = 1;; n++) {
-		bool last = stop_requested || n == r->opt.count;
+		bool last = fsi_stop_signal || n == r->opt.count;
 
 		if (cache_round(r, last)) {
 			rc = -EIO;
@@ -888,7 +858,7 @@ static int watch(struct cache_run *r)
 		}
 		if (last)
 			break;
-		sleep_interval(r->opt.interval);
+		fsi_nap(r->opt.interval);
 	}
 	for (i = 0; i < r->wl.n; i++)
 		close_file(&r->files[i]);

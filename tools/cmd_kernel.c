@@ -145,8 +145,6 @@ struct kernel_run {
 	int status;
 };
 
-static volatile sig_atomic_t stop_signal;
-
 static void usage(void)
 {
 	FILE *f = stdout;
@@ -389,22 +387,6 @@ static uint64_t now_ns(void)
 /* ------------------------------------------------------------------ */
 /* Recording                                                           */
 
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake poll() */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static int spawn(struct kernel_run *r)
 {
 	pid_t pid = fork();
@@ -464,7 +446,7 @@ static bool done(struct kernel_run *r)
 {
 	int st;
 
-	if (stop_signal || r->tl.n >= MAX_EVENTS)
+	if (fsi_stop_signal || r->tl.n >= MAX_EVENTS)
 		return true;
 	if (r->child > 0 && waitpid(r->child, &st, WNOHANG) == r->child) {
 		r->child = 0;
@@ -483,7 +465,7 @@ static void wait_child(struct kernel_run *r)
 	if (r->child <= 0)
 		return;
 	/* Interrupted: the command is ours, it does not outlive us. */
-	kill(r->child, stop_signal ? stop_signal : SIGTERM);
+	kill(r->child, fsi_stop_signal ? fsi_stop_signal : SIGTERM);
 	while (waitpid(r->child, &r->child_status, 0) < 0 && errno == EINTR)
 		;
 	r->child = 0;
@@ -820,7 +802,7 @@ static int finish(struct kernel_run *r)
 		r->status = FSI_EXIT_FATAL;
 	if (r->opt.svg)
 		write_svg(r);
-	if (r->opt.command && !stop_signal &&
+	if (r->opt.command && !fsi_stop_signal &&
 	    (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
 		warnx("'%s' %s %d", r->opt.command[0],
 		      WIFEXITED(st) ? "exited with status"
@@ -852,7 +834,7 @@ int cmd_kernel(int argc, char **argv)
 	if (out_init(&r.out, &kernel_spec, &r.opt.out))
 		fsi_usage_hint("kernel");
 	/* Before the instance exists: a signal must not kill us with it. */
-	catch_signals();
+	fsi_catch_stop_signals();
 	tl_init(&r.tl, fsi_page_size);
 	if (find_mount(&r, argv[optind]) || resolve_files(&r))
 		goto out;

@@ -185,8 +185,6 @@ struct delta {
 	const char *name;
 };
 
-static volatile sig_atomic_t stop_requested;
-
 static void usage(void)
 {
 	FILE *f = stdout;
@@ -709,34 +707,6 @@ static int print_sample(struct stats_run *r)
 /* ------------------------------------------------------------------ */
 /* Sessions                                                            */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake the sleep */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static void sleep_interval(double s)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)s,
-		.tv_nsec = (long)((s - (double)(time_t)s) * 1e9),
-	};
-
-	while (!stop_requested && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int sample_loop(struct stats_run *r)
 {
 	unsigned n;
@@ -752,8 +722,8 @@ static int sample_loop(struct stats_run *r)
 		}
 		if (r->opt.interval <= 0 || n == r->opt.count)
 			break;
-		sleep_interval(r->opt.interval);
-		if (stop_requested)
+		fsi_nap(r->opt.interval);
+		if (fsi_stop_signal)
 			break;
 		tmp = r->prev;
 		r->prev = r->cur;
@@ -790,7 +760,7 @@ int cmd_stats(int argc, char **argv)
 	if (gmount_attach(argv[optind], &r.m, NULL))
 		return FSI_EXIT_PARTIAL;
 	paths_init(&r.paths, &r.m);
-	catch_signals();
+	fsi_catch_stop_signals();
 	status = sample_loop(&r);
 	free(r.cur.inodes);
 	free(r.prev.inodes);

@@ -173,8 +173,6 @@ struct trace_row {
 	char *path; /* NULL: unknown */
 };
 
-static volatile sig_atomic_t stop_requested;
-
 #define POLL_NS 20000000L
 #define BATCH 256
 
@@ -841,7 +839,7 @@ static int follow(struct trace_run *t)
 			warnx("cannot write the output");
 			return FSI_EXIT_FATAL;
 		}
-		if (done(t) || stop_requested)
+		if (done(t) || fsi_stop_signal)
 			break;
 		if (t->deadline && now_ns() >= t->deadline)
 			break;
@@ -864,23 +862,6 @@ static int follow(struct trace_run *t)
 
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake the nap */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 static int open_ring(struct trace_run *t, json_object *hello)
 {
@@ -969,7 +950,7 @@ int cmd_trace(int argc, char **argv)
 	t.missed_shown = t.ring.missed;
 	if (t.opt.duration > 0)
 		t.deadline = now_ns() + (uint64_t)(t.opt.duration * 1e9);
-	catch_signals();
+	fsi_catch_stop_signals();
 	stream_header(&t.out);
 	t.start_ns = now_ns();
 	status = follow(&t);

@@ -70,8 +70,6 @@ struct watch_run {
 	int failed_err;
 };
 
-static volatile sig_atomic_t stop_requested;
-
 static void usage(void)
 {
 	fputs("\nUsage:\n"
@@ -629,35 +627,18 @@ static void json_frame(struct watch_run *w)
 /* ------------------------------------------------------------------ */
 /* The session                                                         */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: wake the sleep */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 /* Sleeps an interval, a tenth of a second at a time: on a terminal a
  * 'q' is seen that soon. */
 static void wait_interval(struct watch_run *w)
 {
 	double left = w->opt.interval;
 
-	while (!stop_requested && left > 0) {
+	while (!fsi_stop_signal && left > 0) {
 		double step = left < 0.1 ? left : 0.1;
 		struct timespec ts = {.tv_nsec = (long)(step * 1e9)};
 
 		if (w->tty && term_quit_key()) {
-			stop_requested = 1;
+			fsi_stop_signal = SIGINT;
 			break;
 		}
 		nanosleep(&ts, NULL);
@@ -681,7 +662,7 @@ static int run_frames(struct watch_run *w)
 		if (w->frame == w->opt.count)
 			break;
 		wait_interval(w);
-		if (stop_requested)
+		if (fsi_stop_signal)
 			break;
 		w->prev = w->cur;
 		w->have_prev = true;
@@ -746,7 +727,7 @@ int cmd_watch(int argc, char **argv)
 	json_object_put(hello);
 	paths_init(&w.paths, &w.m);
 	held_init(&w.held, &w.m);
-	catch_signals();
+	fsi_catch_stop_signals();
 	w.tty = !w.opt.json && term_start() == 0;
 	status = run_frames(&w);
 	if (w.tty)

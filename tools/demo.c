@@ -66,16 +66,9 @@ struct demo_opts {
 	bool quick; /* --all without the DEMO_SLOW ones */
 };
 
-static volatile sig_atomic_t stop_signal;
-
 bool demo_interrupted(void)
 {
-	return stop_signal != 0;
-}
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
+	return fsi_stop_signal != 0;
 }
 
 static const char *const verdict_names[] = {
@@ -774,17 +767,6 @@ static void usage(void)
 	exit(FSI_EXIT_OK);
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-
-	/* No SA_RESTART: a wait on a child or a pipe returns EINTR. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static int parse(int argc, char **argv, struct demo_opts *o)
 {
 	enum { OPT_ON = 0x100, OPT_MOUNT, OPT_FAST, OPT_QUICK };
@@ -906,7 +888,7 @@ int cmd_demo(int argc, char **argv)
 	first = parse(argc, argv, &o);
 	if (first == argc && !o.all)
 		return list_demos(o.json);
-	install_signals();
+	fsi_catch_stop_signals(); /* a wait on a child or a pipe returns EINTR */
 	n = select_demos(argc - first, argv + first, &o, &sel);
 	status = run_selected(sel, n, &o);
 	free(sel);
@@ -914,8 +896,8 @@ int cmd_demo(int argc, char **argv)
 	if (demo_interrupted()) {
 		warnx("interrupted: everything the demonstrations changed "
 		      "was undone");
-		signal(stop_signal, SIG_DFL);
-		raise(stop_signal);
+		signal(fsi_stop_signal, SIG_DFL);
+		raise(fsi_stop_signal);
 	}
 	return status;
 }

@@ -13,12 +13,14 @@
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -95,6 +97,36 @@ char *fsi_xasprintf(const char *fmt, ...)
 	rc = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	return check_alloc(rc < 0 ? NULL : s);
+}
+
+volatile sig_atomic_t fsi_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	fsi_stop_signal = sig;
+}
+
+void fsi_catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void fsi_nap(double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9),
+	};
+
+	while (!fsi_stop_signal && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 int fsi_parse_seconds(const char *arg, double *out)

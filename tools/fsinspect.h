@@ -12,6 +12,7 @@
 #ifndef FSINSPECT_H
 #define FSINSPECT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -65,6 +66,17 @@ void *fsi_xcalloc(size_t n, size_t size);
 void *fsi_xrealloc(void *p, size_t n, size_t size);
 char *fsi_xstrdup(const char *s);
 char *fsi_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Stop signals: fsi_catch_stop_signals() makes SIGINT, SIGTERM and SIGHUP
+ * set fsi_stop_signal (to the signal) instead of killing us, without
+ * SA_RESTART so that a sleep, poll() or wait returns EINTR at once; the
+ * subcommand then ends cleanly (unmaps, undoes, prints its last sample).
+ * fsi_nap() sleeps @seconds or until such a signal.
+ */
+extern volatile sig_atomic_t fsi_stop_signal;
+void fsi_catch_stop_signals(void);
+void fsi_nap(double seconds);
 
 /* Parse a non-negative number of seconds ("0.5"); 0 or -EINVAL. */
 int fsi_parse_seconds(const char *arg, double *out);
