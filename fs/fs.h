@@ -30,7 +30,14 @@ struct gfs {
 	/* Settled in init, read-only afterwards. */
 	double attr_timeout, entry_timeout, negative_timeout;
 	bool writeback;			/* the kernel owns mtime and size */
+	/* The INIT reply is (about to be) sent: set once by init, read by
+	 * the watcher, which then widens the readahead window. */
+	bool inited;
 };
+
+/* The readahead window glassfs asks for unless -o max_readahead says
+ * otherwise: 1 MiB, one READ request of the largest size (max_pages). */
+#define GFS_DEFAULT_READAHEAD (1024u * 1024u)
 
 extern const struct fuse_lowlevel_ops gfs_oper;
 

@@ -55,6 +55,9 @@ void gfs_init(void *userdata, struct fuse_conn_info *conn)
 	want(conn, FUSE_CAP_ATOMIC_O_TRUNC, false);
 	if (o->max_write)
 		conn->max_write = o->max_write;
+	/* The kernel offers its bdi's window (128 KiB) and takes the
+	 * smaller of that and ours; a wider one is set through sysfs by the
+	 * watcher once this reply is out (watch.c). */
 	if (o->max_readahead && o->max_readahead < conn->max_readahead)
 		conn->max_readahead = o->max_readahead;
 	if (o->max_background)
@@ -68,6 +71,7 @@ void gfs_init(void *userdata, struct fuse_conn_info *conn)
 	g->negative_timeout = isnan(o->negative_timeout)
 				      ? timeouts[o->cache].negative
 				      : o->negative_timeout;
+	__atomic_store_n(&g->inited, true, __ATOMIC_RELEASE);
 	gfs_log(GFS_LOG_INFO,
 		"init: protocol 7.%u, writeback_cache %s, max_write %u, "
 		"max_readahead %u",

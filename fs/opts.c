@@ -87,7 +87,7 @@ void opts_usage(const char *prog)
 	       "    -o attr_timeout=SECONDS     attribute cache lifetime\n"
 	       "    -o entry_timeout=SECONDS    name cache lifetime\n"
 	       "    -o negative_timeout=SECONDS cache of absent names\n"
-	       "    -o max_readahead=BYTES      kernel readahead limit\n"
+	       "    -o max_readahead=BYTES      kernel readahead window (1 MiB)\n"
 	       "    -o max_write=BYTES          largest WRITE request\n"
 	       "    -o max_background=N         queued background requests\n"
 	       "    -o commit_ms=MS             group commit interval (100)\n"

@@ -61,6 +61,7 @@
 		"WHERE ino = ?1 AND idx = ?2") \
 	X(CHUNK_PUT, "INSERT OR REPLACE INTO chunks (ino, idx, data) " \
 		"VALUES (?1, ?2, ?3)") \
+	X(CHUNK_ADD, "INSERT INTO chunks (ino, idx, data) VALUES (?1, ?2, ?3)") \
 	X(CHUNK_RANGE, "SELECT idx, data FROM chunks " \
 		"WHERE ino = ?1 AND idx BETWEEN ?2 AND ?3 ORDER BY idx") \
 	X(CHUNK_IDX_FROM, "SELECT idx FROM chunks " \

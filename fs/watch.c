@@ -10,15 +10,19 @@
  * those inodes (fuse_lowlevel_notify_inval_inode/_entry).  It must not be a
  * FUSE worker: invalidating pages can wait on write-back, which needs the
  * workers.  It also records the store's commits and checkpoints in the
- * trace, so that a reader sees when data reached the disk.
+ * trace, so that a reader sees when data reached the disk.  And once,
+ * after INIT, it widens the kernel's readahead window for the mount.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "control.h"
 
 #include "fs.h"
 #include "log.h"
@@ -39,6 +43,8 @@ struct watch {
 	size_t ninos, maxinos;
 	struct inval_entry *ents;
 	size_t nents, maxents;
+	/* Setting the readahead window after INIT (tune_readahead()). */
+	unsigned ra_ticks, ra_step;
 };
 
 static void *grow(void *p, size_t *max, size_t size)
@@ -133,15 +139,103 @@ static void flush_invalidations(struct watch *w)
 	w->ninos = w->nents = 0;
 }
 
+/*
+ * The readahead window of a FUSE mount is the smaller of the kernel's
+ * default (128 KiB) and what INIT answers, so INIT can only narrow it;
+ * the mount's bdi (/sys/class/bdi/0:CONN/read_ahead_kb) can widen it,
+ * after the kernel has read the INIT reply, and only root may write
+ * there.  1 MiB lets a sequential read reach the daemon as READs of
+ * 1 MiB (max_pages) instead of 128 to 256 KiB: measured here, a cold
+ * sequential read of 512 MiB went from 270-350 MB/s to 440-520 MB/s.
+ */
+static unsigned readahead_kib(const struct gfs_opts *o)
+{
+	if (o->cache == GFS_CACHE_NEVER)
+		return 0; /* no page cache, no readahead */
+	return (o->max_readahead ? o->max_readahead : GFS_DEFAULT_READAHEAD) /
+	       1024;
+}
+
+/* Sets the window if it is not what we want; 0, or -errno. */
+static int widen_readahead(struct gfs *g, unsigned kib, bool *wrote)
+{
+	char path[64], val[16];
+	uint32_t conn;
+	int fd, n, err;
+
+	*wrote = false;
+	err = control_conn(g->opts->mountpoint, &conn);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/sys/class/bdi/0:%u/read_ahead_kb",
+		 (unsigned)conn);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = (int)pread(fd, val, sizeof(val) - 1, 0);
+	val[n > 0 ? n : 0] = '\0';
+	err = 0;
+	if ((unsigned)strtoul(val, NULL, 10) != kib) {
+		n = snprintf(val, sizeof(val), "%u", kib);
+		if (pwrite(fd, val, (size_t)n, 0) != n)
+			err = -errno;
+		else
+			*wrote = true;
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * Called every tick: widens the window at the first tick after INIT,
+ * and checks it again 1 s and 5 s later (had the kernel not yet read the
+ * INIT reply, it narrowed the window again).  True when done.
+ */
+static bool tune_readahead(struct watch *w)
+{
+	static const unsigned at_ticks[] = {1, 100, 500}; /* 10 ms ticks */
+	struct gfs *g = w->g;
+	unsigned kib = readahead_kib(g->opts);
+	bool wrote;
+	int err;
+
+	if (kib <= 128)
+		return true; /* INIT did it */
+	if (!__atomic_load_n(&g->inited, __ATOMIC_ACQUIRE))
+		return false;
+	w->ra_ticks++;
+	if (w->ra_ticks != at_ticks[w->ra_step])
+		return false;
+	err = widen_readahead(g, kib, &wrote);
+	if (err == -EACCES || err == -EPERM || err == -EROFS) {
+		gfs_log(GFS_LOG_INFO, "readahead stays at the kernel's 128 "
+			"KiB: cannot write the mount's read_ahead_kb: %s",
+			strerror(-err));
+		return true;
+	}
+	if (err)
+		gfs_log(GFS_LOG_WARNING, "cannot set the readahead window: %s",
+			strerror(-err));
+	else if (wrote)
+		gfs_log(GFS_LOG_INFO, "readahead window %u KiB", kib);
+	return ++w->ra_step == sizeof(at_ticks) / sizeof(at_ticks[0]);
+}
+
 static void *watch_main(void *arg)
 {
 	struct watch *w = arg;
 	struct pollfd p = { .fd = w->stop[0], .events = POLLIN };
+	bool ra_done = false;
+	unsigned n = 0;
 
-	while (poll(&p, 1, WATCH_INTERVAL_MS) == 0 ||
+	/* 10 ms ticks while the readahead is being set, then 100 ms. */
+	while (poll(&p, 1, ra_done ? WATCH_INTERVAL_MS : 10) == 0 ||
 	       (!p.revents && errno == EINTR)) {
-		if (store_changes(w->g->store, on_change, w) == 0)
-			flush_invalidations(w);
+		if (!ra_done)
+			ra_done = tune_readahead(w);
+		if (ra_done || ++n % (WATCH_INTERVAL_MS / 10) == 0)
+			if (store_changes(w->g->store, on_change, w) == 0)
+				flush_invalidations(w);
 	}
 	return NULL;
 }

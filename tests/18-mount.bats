@@ -287,3 +287,27 @@ except OSError as e:
 	assert_equal "$mounted" ""
 	daemons_gone
 }
+
+# read_ahead_kb of the mount's bdi, once glassfs has set it (it does so
+# from its watcher, 10 ms after INIT; checked again 1 s later).
+bdi_ra() {
+	local f=/sys/class/bdi/$(mountpoint -d "$MNT")/read_ahead_kb i
+	for ((i = 0; i < 20; i++)); do
+		[ "$(cat "$f")" = "$1" ] && break
+		sleep 0.05
+	done
+	cat "$f"
+}
+
+@test "readahead: 1 MiB by default, max_readahead= narrows or widens it, none with cache=never" {
+	gfs_require_root
+	gfs_mount
+	[ "$(bdi_ra 1024)" = 1024 ]
+	grep -q "readahead window 1024 KiB" "$LOG"
+	gfs_remount -o max_readahead=65536
+	[ "$(bdi_ra 64)" = 64 ]
+	gfs_remount -o max_readahead=4194304
+	[ "$(bdi_ra 4096)" = 4096 ]
+	gfs_remount -o cache=never
+	[ "$(bdi_ra 128)" = 128 ]
+}

@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "demo.h"
@@ -204,6 +206,32 @@ static void judge(struct demo_ctx *c, const struct figs *f)
 			     (long long)rnd);
 }
 
+/* The readahead window of the file system holding @path, in KiB
+ * (read_ahead_kb of its bdi), or 0 when it cannot tell. */
+static unsigned long window_kib(const char *path)
+{
+	unsigned long kib = 0;
+	char sys[96];
+	struct stat st;
+	FILE *fp;
+
+	if (fsi_stat_cached(AT_FDCWD, path, 0, &st))
+		return 0;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/bdi/read_ahead_kb",
+		 major(st.st_dev), minor(st.st_dev));
+	fp = fopen(sys, "re");
+	if (!fp) {
+		snprintf(sys, sizeof(sys), "/sys/class/bdi/%u:%u/read_ahead_kb",
+			 major(st.st_dev), minor(st.st_dev));
+		fp = fopen(sys, "re");
+	}
+	if (fp && fscanf(fp, "%lu", &kib) != 1)
+		kib = 0;
+	if (fp)
+		fclose(fp);
+	return kib;
+}
+
 static void explain(struct demo_ctx *c, const struct figs *f)
 {
 	const struct demo_reqs *s = &f->r[STEP_SEQ];
@@ -214,10 +242,12 @@ static void explain(struct demo_ctx *c, const struct figs *f)
 			  "larger than the program's reads: %llu requests of "
 			  "up to %llu bytes served %llu sequential 4 KiB "
 			  "reads; the window is bounded by the mount's "
-			  "max_readahead (at most 128 KiB)",
+			  "read_ahead_kb (%lu KiB here; glassfs sets 1 MiB "
+			  "when run as root, the kernel's default is 128 KiB)",
 			  (unsigned long long)s->reads,
 			  (unsigned long long)s->read_max,
-			  (unsigned long long)(RUN_PAGES - 1));
+			  (unsigned long long)(RUN_PAGES - 1),
+			  window_kib(c->dir));
 	demo_note(c, "the kernel does not read ahead for an isolated read "
 		     "far from any cached page: it reads exactly the pages "
 		     "asked for; it ramps the window up while a stream stays "
