@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,6 +236,17 @@ int main(int argc, char *argv[])
 	struct gfs g = { 0 };
 	struct gfs_opts o;
 	int ret;
+
+	/*
+	 * SQLite allocates and frees a page-size buffer (64 KiB) for most
+	 * b-tree changes; with glibc's default trim threshold (128 KiB) each
+	 * free gave the top of the heap back to the kernel and the next
+	 * allocation faulted it in again: 400,000 page faults for 10,000
+	 * creates, 4,000 once 32 MiB may stay (perf: a fifth of the daemon's
+	 * time went to sysmalloc and the faults).  Memory stays bounded by
+	 * SQLite's cache and this threshold.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return check_main(argc - 1, argv + 1);
