@@ -247,6 +247,7 @@ int main(int argc, char *argv[])
 	 * SQLite's cache and this threshold.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 32 << 20);
+	store_library_init();
 
 	if (argc > 1 && !strcmp(argv[1], "check"))
 		return check_main(argc - 1, argv + 1);

@@ -184,9 +184,12 @@ void gfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		reply_err(&c, err);
 		return;
 	}
-	/* Listings may be cached by the kernel only where the daemon tells
-	 * it about changes made behind its back (cache=always). */
-	fi->cache_readdir = c.g->opts->cache == GFS_CACHE_ALWAYS;
+	/* The kernel may keep a listing in the directory's page cache
+	 * across opens.  It drops it when the directory changes through
+	 * this mount, when an attribute refresh shows another mtime (after
+	 * attr_timeout: the bound of cache=auto), and when the watcher
+	 * invalidates the directory after a change made behind its back. */
+	fi->cache_readdir = c.g->opts->cache != GFS_CACHE_NEVER;
 	fi->keep_cache = fi->cache_readdir;
 	call_end(&c, 0);
 	fuse_reply_open(req, fi);

@@ -1800,3 +1800,13 @@ const char *store_sqlite_version(void)
 {
 	return sqlite3_libversion();
 }
+
+/*
+ * No memory statistics: with them every sqlite3_malloc() and free takes
+ * a process-wide mutex (SQLite's own advice for speed); glassfs reads
+ * only per-connection figures (sqlite3_db_status), which stay.
+ */
+void store_library_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

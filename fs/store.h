@@ -261,6 +261,9 @@ int store_file_chunks(struct store *s, uint64_t ino, uint64_t *chunks,
 /* The SQLite library's version, for --version. */
 const char *store_sqlite_version(void);
 
+/* Process-wide SQLite settings, before any store is opened. */
+void store_library_init(void);
+
 /* Nanoseconds the calling thread has spent inside the store so far. */
 uint64_t store_thread_ns(void);
 
