@@ -83,11 +83,17 @@ static void unescape(char *s)
 	*d = '\0';
 }
 
-int control_conn(const char *mountpoint, uint32_t *conn)
+/*
+ * Calls @fn with the connection number and (unescaped) mountpoint of each
+ * FUSE mount in /proc/self/mountinfo, in order, until it returns true.
+ * 0, or -errno when mountinfo cannot be read.
+ */
+static int each_fuse_mount(bool (*fn)(void *ctx, unsigned conn,
+				      const char *mnt),
+			   void *ctx)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192];
-	int found = -ENOENT;
 
 	if (!f)
 		return -errno;
@@ -99,16 +105,46 @@ int control_conn(const char *mountpoint, uint32_t *conn)
 			   mnt) != 3)
 			continue;
 		dash = strstr(line, " - ");
-		if (!dash || strncmp(dash + 3, "fuse", 4))
+		/* "fuse" or "fuse.SUBTYPE"; not fuseblk, not fusectl. */
+		if (maj || !dash || (strncmp(dash + 3, "fuse ", 5) &&
+				     strncmp(dash + 3, "fuse.", 5)))
 			continue;
 		unescape(mnt);
-		if (!strcmp(mnt, mountpoint)) {
-			*conn = min;
-			found = 0; /* keep going: the last mount wins */
-		}
+		if (fn(ctx, min, mnt))
+			break;
 	}
 	fclose(f);
-	return found;
+	return 0;
+}
+
+struct conn_at {
+	const char *mountpoint;
+	uint32_t conn;
+	bool found;
+};
+
+static bool conn_at(void *ctx, unsigned conn, const char *mnt)
+{
+	struct conn_at *a = ctx;
+
+	if (!strcmp(mnt, a->mountpoint)) {
+		a->conn = conn;
+		a->found = true; /* keep going: the last mount wins */
+	}
+	return false;
+}
+
+int control_conn(const char *mountpoint, uint32_t *conn)
+{
+	struct conn_at a = { .mountpoint = mountpoint };
+	int err = each_fuse_mount(conn_at, &a);
+
+	if (err)
+		return err;
+	if (!a.found)
+		return -ENOENT;
+	*conn = a.conn;
+	return 0;
 }
 
 /* Creates @path as a private directory, or checks an existing one. */
@@ -129,26 +165,27 @@ static int private_dir(const char *path)
 	return 0;
 }
 
+struct conn_seen {
+	unsigned long conn;
+	bool found;
+};
+
+static bool conn_seen(void *ctx, unsigned conn, const char *mnt)
+{
+	struct conn_seen *c = ctx;
+
+	(void)mnt;
+	c->found = conn == c->conn;
+	return c->found;
+}
+
 /* Whether a FUSE connection numbered @conn is mounted (in this mount
- * namespace). */
+ * namespace); true when it cannot tell. */
 static bool conn_mounted(unsigned long conn)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192];
-	bool found = false;
+	struct conn_seen c = { .conn = conn };
 
-	if (!f)
-		return true; /* cannot tell: keep */
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		char *dash = strstr(line, " - ");
-
-		found = dash && !strncmp(dash + 3, "fuse", 4) &&
-			sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 &&
-			maj == 0 && min == conn;
-	}
-	fclose(f);
-	return found;
+	return each_fuse_mount(conn_seen, &c) || c.found;
 }
 
 /*
@@ -231,15 +268,12 @@ static json_object *cmd_hello(struct control *c)
 		[GFS_CACHE_NEVER] = "never",
 	};
 	json_object *j = json_object_new_object();
-	uint32_t conn = 0;
-
-	control_conn(o->mountpoint, &conn);
 	JADD(j, "glassfs", JSTR(GLASSFS_VERSION));
 	JADD(j, "protocol", JU64(CONTROL_PROTOCOL));
 	JADD(j, "pid", JU64((uint64_t)getpid()));
 	JADD(j, "mountpoint", JSTR(o->mountpoint));
 	JADD(j, "store", JSTR(o->store));
-	JADD(j, "conn", JU64(conn));
+	JADD(j, "conn", JU64(c->g->conn));
 	JADD(j, "trace", c->g->trace ? JSTR(trace_path(c->g->trace)) : NULL);
 	JADD(j, "cache", JSTR(cache[o->cache]));
 	JADD(j, "writeback_cache", json_object_new_boolean(c->g->writeback));
@@ -609,12 +643,11 @@ static int open_trace(struct control *c, uint32_t conn)
 			  conn, &c->g->trace);
 }
 
-int control_start(struct gfs *g, const char *mountpoint,
-		  struct control **out)
+int control_start(struct gfs *g, struct control **out)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	char base[PATH_MAX - 32];
-	uint32_t conn;
+	uint32_t conn = g->conn;
 	int err;
 
 	if (!c)
@@ -623,7 +656,7 @@ int control_start(struct gfs *g, const char *mountpoint,
 	c->listen_fd = -1;
 	c->stop_pipe[0] = c->stop_pipe[1] = -1;
 	c->start_ns = trace_now();
-	err = control_conn(mountpoint, &conn);
+	err = g->conn_err;
 	if (!err)
 		err = run_base(base, sizeof(base));
 	if (err)

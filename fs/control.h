@@ -23,9 +23,9 @@ struct control;
  * /proc/self/mountinfo (the file system is not touched). */
 int control_conn(const char *mountpoint, uint32_t *conn);
 
-/* Creates the mount's directory and trace ring, starts the socket. */
-int control_start(struct gfs *g, const char *mountpoint,
-		  struct control **out);
+/* Creates the mount's directory (for g->conn) and trace ring, starts
+ * the socket. */
+int control_start(struct gfs *g, struct control **out);
 void control_stop(struct control *c);
 
 struct stat;

@@ -33,6 +33,10 @@ struct gfs {
 	/* The INIT reply is (about to be) sent: set once by init, read by
 	 * the watcher, which then widens the readahead window. */
 	bool inited;
+	/* The FUSE connection number (minor of st_dev), found once after
+	 * the mount (control_conn()); conn_err is 0 or why it is unknown. */
+	uint32_t conn;
+	int conn_err;
 };
 
 /* The readahead window glassfs asks for unless -o max_readahead says

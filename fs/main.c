@@ -199,7 +199,8 @@ static int run(struct gfs *g, struct fuse_args *args, struct gfs_opts *o)
 		goto out_destroy;
 	if (fuse_session_mount(g->se, o->mountpoint) != 0)
 		goto out_signals;
-	err = control_start(g, o->mountpoint, &ctl);
+	g->conn_err = control_conn(o->mountpoint, &g->conn);
+	err = control_start(g, &ctl);
 	if (err)
 		gfs_log(GFS_LOG_WARNING, "no control socket or trace for "
 			"'%s': %s", o->mountpoint, strerror(-err));

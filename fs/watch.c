@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control.h"
 
 #include "fs.h"
 #include "log.h"
@@ -43,8 +42,8 @@ struct watch {
 	size_t ninos, maxinos;
 	struct inval_entry *ents;
 	size_t nents, maxents;
-	/* Setting the readahead window after INIT (tune_readahead()). */
-	unsigned ra_ticks, ra_step;
+	/* Ticks since INIT while setting the readahead window. */
+	unsigned ra_ticks;
 };
 
 static void *grow(void *p, size_t *max, size_t size)
@@ -157,24 +156,21 @@ static unsigned readahead_kib(const struct gfs_opts *o)
 }
 
 /* Sets the window if it is not what we want; 0, or -errno. */
-static int widen_readahead(struct gfs *g, unsigned kib, bool *wrote)
+static int widen_readahead(const struct gfs *g, unsigned kib, bool *wrote)
 {
 	char path[64], val[16];
-	uint32_t conn;
-	int fd, n, err;
+	int fd, n, err = 0;
 
 	*wrote = false;
-	err = control_conn(g->opts->mountpoint, &conn);
-	if (err)
-		return err;
+	if (g->conn_err)
+		return g->conn_err;
 	snprintf(path, sizeof(path), "/sys/class/bdi/0:%u/read_ahead_kb",
-		 (unsigned)conn);
+		 (unsigned)g->conn);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = (int)pread(fd, val, sizeof(val) - 1, 0);
 	val[n > 0 ? n : 0] = '\0';
-	err = 0;
 	if ((unsigned)strtoul(val, NULL, 10) != kib) {
 		n = snprintf(val, sizeof(val), "%u", kib);
 		if (pwrite(fd, val, (size_t)n, 0) != n)
@@ -187,13 +183,12 @@ static int widen_readahead(struct gfs *g, unsigned kib, bool *wrote)
 }
 
 /*
- * Called every tick: widens the window at the first tick after INIT,
- * and checks it again 1 s and 5 s later (had the kernel not yet read the
- * INIT reply, it narrowed the window again).  True when done.
+ * Called every tick: widens the window at the first tick after INIT, and
+ * checks it again a second later (had the kernel not yet read the INIT
+ * reply, it narrowed the window again).  True when done.
  */
 static bool tune_readahead(struct watch *w)
 {
-	static const unsigned at_ticks[] = {1, 100, 500}; /* 10 ms ticks */
 	struct gfs *g = w->g;
 	unsigned kib = readahead_kib(g->opts);
 	bool wrote;
@@ -203,8 +198,7 @@ static bool tune_readahead(struct watch *w)
 		return true; /* INIT did it */
 	if (!__atomic_load_n(&g->inited, __ATOMIC_ACQUIRE))
 		return false;
-	w->ra_ticks++;
-	if (w->ra_ticks != at_ticks[w->ra_step])
+	if (++w->ra_ticks != 1 && w->ra_ticks != 1000 / WATCH_INTERVAL_MS)
 		return false;
 	err = widen_readahead(g, kib, &wrote);
 	if (err == -EACCES || err == -EPERM || err == -EROFS) {
@@ -218,7 +212,7 @@ static bool tune_readahead(struct watch *w)
 			strerror(-err));
 	else if (wrote)
 		gfs_log(GFS_LOG_INFO, "readahead window %u KiB", kib);
-	return ++w->ra_step == sizeof(at_ticks) / sizeof(at_ticks[0]);
+	return err || w->ra_ticks > 1;
 }
 
 static void *watch_main(void *arg)
@@ -226,16 +220,13 @@ static void *watch_main(void *arg)
 	struct watch *w = arg;
 	struct pollfd p = { .fd = w->stop[0], .events = POLLIN };
 	bool ra_done = false;
-	unsigned n = 0;
 
-	/* 10 ms ticks while the readahead is being set, then 100 ms. */
-	while (poll(&p, 1, ra_done ? WATCH_INTERVAL_MS : 10) == 0 ||
+	while (poll(&p, 1, WATCH_INTERVAL_MS) == 0 ||
 	       (!p.revents && errno == EINTR)) {
 		if (!ra_done)
 			ra_done = tune_readahead(w);
-		if (ra_done || ++n % (WATCH_INTERVAL_MS / 10) == 0)
-			if (store_changes(w->g->store, on_change, w) == 0)
-				flush_invalidations(w);
+		if (store_changes(w->g->store, on_change, w) == 0)
+			flush_invalidations(w);
 	}
 	return NULL;
 }

@@ -289,7 +289,7 @@ except OSError as e:
 }
 
 # read_ahead_kb of the mount's bdi, once glassfs has set it (it does so
-# from its watcher, 10 ms after INIT; checked again 1 s later).
+# from its watcher, within 100 ms of INIT; checked again 1 s later).
 bdi_ra() {
 	local f=/sys/class/bdi/$(mountpoint -d "$MNT")/read_ahead_kb i
 	for ((i = 0; i < 20; i++)); do

@@ -236,18 +236,23 @@ static void explain(struct demo_ctx *c, const struct figs *f)
 {
 	const struct demo_reqs *s = &f->r[STEP_SEQ];
 
-	if (c->mnt && s->known && s->reads)
+	if (c->mnt && s->known && s->reads) {
+		unsigned long kib = window_kib(c->dir);
+		char here[32] = "unknown here";
+
+		if (kib)
+			snprintf(here, sizeof(here), "%lu KiB here", kib);
 		demo_note(c,
 			  "on FUSE read-ahead is visible as READ requests "
 			  "larger than the program's reads: %llu requests of "
 			  "up to %llu bytes served %llu sequential 4 KiB "
 			  "reads; the window is bounded by the mount's "
-			  "read_ahead_kb (%lu KiB here; glassfs sets 1 MiB "
-			  "when run as root, the kernel's default is 128 KiB)",
+			  "read_ahead_kb (%s; glassfs sets 1 MiB when run as "
+			  "root, the kernel's default is 128 KiB)",
 			  (unsigned long long)s->reads,
 			  (unsigned long long)s->read_max,
-			  (unsigned long long)(RUN_PAGES - 1),
-			  window_kib(c->dir));
+			  (unsigned long long)(RUN_PAGES - 1), here);
+	}
 	demo_note(c, "the kernel does not read ahead for an isolated read "
 		     "far from any cached page: it reads exactly the pages "
 		     "asked for; it ramps the window up while a stream stays "

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -212,7 +213,9 @@ static bool guard_start(void)
 
 	if (guard_fd >= 0)
 		return true;
-	if (pipe2(p, O_CLOEXEC) < 0)
+	/* A socket, not a pipe: a write to a guardian that is gone is
+	 * EPIPE (MSG_NOSIGNAL), not a SIGPIPE that would kill us. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return false;
 	pid = fork();
 	if (pid < 0) {
@@ -246,7 +249,7 @@ static bool guard_say(const char *path, const char *old)
 		    : snprintf(line, sizeof(line), "R %s\n", path);
 
 	return n > 0 && (size_t)n < sizeof(line) &&
-	       write(guard_fd, line, (size_t)n) == n;
+	       send(guard_fd, line, (size_t)n, MSG_NOSIGNAL) == n;
 }
 
 /* Every sysctl is back: tell the guardian to leave, and reap it. */
@@ -254,9 +257,8 @@ static void guard_stop(void)
 {
 	if (guard_fd < 0)
 		return;
-	if (write(guard_fd, "Q\n", 2) < 0) {
-		/* it is gone already; the wait below reaps it */
-	}
+	/* Fails only if it is gone already; the wait below reaps it. */
+	send(guard_fd, "Q\n", 2, MSG_NOSIGNAL);
 	close(guard_fd);
 	guard_fd = -1;
 	while (waitpid(guard_pid, NULL, 0) < 0 && errno == EINTR)
