@@ -49,6 +49,8 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT];	/* (lock) */
 	bool in_batch;			/* (lock) a BEGIN is open */
 	int64_t batch_start;		/* (lock) when it began, ns */
+	int64_t wop_changes;		/* (lock) SQLite's change count when
+					 * the current request began */
 	uint64_t batch_bytes;		/* (lock) bytes written in it */
 	int lost_err;			/* (lock) a batch failed to commit */
 	struct blog batch_log;		/* (lock) what the open batch changed */
