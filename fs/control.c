@@ -318,6 +318,7 @@ static json_object *facts_json(struct store *s)
 	JADD(j, "inodes", JU64(f.inodes));
 	JADD(j, "commits", JU64(f.commits));
 	JADD(j, "syncs", JU64(f.syncs));
+	JADD(j, "committed_reads", JU64(f.committed_reads));
 	JADD(j, "batch_bytes", JU64(f.batch_bytes));
 	JADD(j, "batch_open", json_object_new_boolean(f.batch_open));
 	JADD(j, "batch_age_ns", JU64(f.batch_age_ns));

@@ -274,6 +274,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 #undef X
 };
 
+const char *stmt_text(enum stmt_id id)
+{
+	return stmt_sql[id];
+}
+
 static int prepare_all(struct store *s)
 {
 	for (int i = 0; i < STMT_COUNT; i++) {
@@ -297,8 +302,17 @@ static void batch_lost(struct store *s, int err)
 		"(%s); changes since the last commit are lost",
 		s->batch_bytes, strerror(-err));
 	blog_lose(s, err);
+	inoset_clear(&s->batch_inos);
 	s->in_batch = false;
 	s->batch_bytes = 0;
+}
+
+/* @ino was changed by the open batch: logged for the day it is lost, and
+ * for the read path (store_data.c), which must not read it committed. */
+void batch_changed(struct store *s, uint64_t ino)
+{
+	blog_ino(&s->batch_log, ino);
+	inoset_add(&s->batch_inos, ino);
 }
 
 static void event(struct store *s, enum store_event ev, uint64_t bytes,
@@ -354,6 +368,7 @@ static int batch_commit(struct store *s, bool forced)
 	s->in_batch = false;
 	s->batch_bytes = 0;
 	blog_reset(&s->batch_log);
+	inoset_clear(&s->batch_inos);
 	s->commits++;
 	s->unsynced = true;
 	if (forced)
@@ -1236,6 +1251,8 @@ static int set_pragmas(struct store *s, const struct store_params *p,
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64,
 		 -(p->cache_kib > 0 ? p->cache_kib : 8192));
 	err = exec_sql(s->db, sql, why, whylen);
+	if (!err && getenv("MMAP"))
+		err = exec_sql(s->db, getenv("MMAP"), why, whylen);
 	if (!err)
 		err = exec_sql(s->db, "PRAGMA temp_store = MEMORY", why,
 			       whylen);
@@ -1520,6 +1537,8 @@ static int store_alloc(const struct store_params *p, struct store **out)
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	for (int i = 0; i < STORE_READERS; i++)
+		pthread_mutex_init(&s->readers[i].lock, NULL);
 	*out = s;
 	return s->path ? 0 : -ENOMEM;
 }
@@ -1569,6 +1588,9 @@ int store_open(const struct store_params *p, struct store **out, char *why,
 	}
 	if (err)
 		goto out_close;
+	/* Readers open the file by its name; an immutable store is opened
+	 * by URI, and ":memory:" is one connection's alone. */
+	s->nreaders = s->dir && !s->immutable ? STORE_READERS : 0;
 	*out = s;
 	return 0;
 
@@ -1660,6 +1682,16 @@ void store_close(struct store *s)
 	store_unlock(s);
 	if (s->started)
 		pthread_join(s->thread, NULL);
+	/* Read-only connections first: the last connection closed, s->db,
+	 * checkpoints the WAL and removes it. */
+	for (int i = 0; i < STORE_READERS; i++) {
+		struct store_reader *rd = &s->readers[i];
+
+		for (int j = 0; j < RQ_COUNT; j++)
+			sqlite3_finalize(rd->q[j]);
+		sqlite3_close(rd->db);
+		pthread_mutex_destroy(&rd->lock);
+	}
 	sqlite3_close(s->ckpt_db);
 	sqlite3_finalize(s->watch_version);
 	sqlite3_finalize(s->watch_list);
@@ -1676,6 +1708,7 @@ void store_close(struct store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	blog_free(&s->batch_log);
+	inoset_free(&s->batch_inos);
 	blog_free(&s->lost_inos);
 	blog_free(&s->lost_inval);
 	pthread_cond_destroy(&s->wake);
@@ -1742,6 +1775,8 @@ int store_facts(struct store *s, struct store_facts *f)
 	f->inodes = s->ninodes;
 	f->commits = s->commits;
 	f->syncs = s->syncs;
+	f->committed_reads = __atomic_load_n(&s->committed_reads,
+					     __ATOMIC_RELAXED);
 	f->batch_bytes = s->batch_bytes;
 	f->batch_open = s->in_batch;
 	f->batch_age_ns = s->in_batch ? (uint64_t)(mono_ns() - s->batch_start)

@@ -130,6 +130,7 @@ struct store_facts {
 	uint64_t inodes;
 	uint64_t commits;	/* group commits since open */
 	uint64_t syncs;		/* commits forced by fsync */
+	uint64_t committed_reads; /* reads served by read-only connections */
 	uint64_t cache_hits;	/* SQLite page cache, main connection */
 	uint64_t cache_misses;
 	uint64_t cache_used;	/* bytes */

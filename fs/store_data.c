@@ -232,19 +232,19 @@ static int regular(const struct inode_rec *r)
 /* Read and write                                                     */
 /* ------------------------------------------------------------------ */
 
-/* Reads [off, off + size) of @r, clipped to its size.  Lock held. */
-static int do_read(struct store *s, const struct inode_rec *r, uint64_t off,
-		   size_t size, unsigned char *buf, size_t *got)
+/* Reads [off, off + size) of @r, clipped to its size, with @q, the
+ * CHUNK_RANGE statement of the connection @r was loaded on.  Returns
+ * SQLITE_DONE or SQLite's error. */
+static int do_read(sqlite3_stmt *q, uint64_t cs, const struct inode_rec *r,
+		   uint64_t off, size_t size, unsigned char *buf, size_t *got)
 {
-	uint64_t cs = s->chunk_size, end, pos = off;
-	sqlite3_stmt *q;
+	uint64_t end, pos = off;
 	int rc;
 
 	*got = 0;
 	if (off >= r->size || !size)
-		return 0;
+		return SQLITE_DONE;
 	end = min64(off + size, r->size);
-	q = stmt(s, STMT_CHUNK_RANGE);
 	sqlite3_bind_int64(q, 1, (int64_t)r->ino);
 	sqlite3_bind_int64(q, 2, (int64_t)(off / cs));
 	sqlite3_bind_int64(q, 3, (int64_t)((end - 1) / cs));
@@ -266,24 +266,144 @@ static int do_read(struct store *s, const struct inode_rec *r, uint64_t off,
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
-		return store_err(s, rc, "read");
+		return rc;
 	memset(buf + (pos - off), 0, end - pos);
 	*got = end - off;
-	return 0;
+	return SQLITE_DONE;
+}
+
+/* do_read() on s->db.  Lock held. */
+static int read_locked(struct store *s, const struct inode_rec *r,
+		       uint64_t off, size_t size, unsigned char *buf,
+		       size_t *got)
+{
+	int rc = do_read(stmt(s, STMT_CHUNK_RANGE), s->chunk_size, r, off,
+			 size, buf, got);
+
+	return rc == SQLITE_DONE ? 0 : store_err(s, rc, "read");
+}
+
+/* ------------------------------------------------------------------ */
+/* Readers: reads of committed data, off s->db                        */
+/* ------------------------------------------------------------------ */
+
+static int reader_open(struct store *s, struct store_reader *rd)
+{
+	const char *sql[RQ_COUNT] = {
+		[RQ_BEGIN] = "BEGIN",
+		[RQ_INODE_GET] = stmt_text(STMT_INODE_GET),
+		[RQ_CHUNK_RANGE] = stmt_text(STMT_CHUNK_RANGE),
+		[RQ_END] = "COMMIT",
+	};
+	int rc;
+
+	rc = sqlite3_open_v2(s->path, &rd->db,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(rd->db, 100);
+		/* The kernel's page cache holds the store's pages; this
+		 * connection's own cache needs the b-tree's upper levels. */
+		rc = sqlite3_exec(rd->db, "PRAGMA cache_size = -2048", NULL,
+				  NULL, NULL);
+	}
+	for (int i = 0; rc == SQLITE_OK && i < RQ_COUNT; i++)
+		rc = sqlite3_prepare_v3(rd->db, sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &rd->q[i],
+					NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	gfs_log(GFS_LOG_WARNING, "store: a read-only connection to '%s': %s;"
+		" reads use the main one", s->path,
+		rd->db ? sqlite3_errmsg(rd->db) : sqlite3_errstr(rc));
+	for (int i = 0; i < RQ_COUNT; i++) {
+		sqlite3_finalize(rd->q[i]);
+		rd->q[i] = NULL;
+	}
+	sqlite3_close(rd->db);
+	rd->db = NULL;
+	rd->broken = true;
+	return -EIO;
+}
+
+/* A free reader, locked, or NULL when all are busy or there are none. */
+static struct store_reader *reader_take(struct store *s)
+{
+	for (unsigned i = 0; i < s->nreaders; i++) {
+		struct store_reader *rd = &s->readers[i];
+
+		if (pthread_mutex_trylock(&rd->lock))
+			continue;
+		if (!rd->broken && (rd->db || !reader_open(s, rd)))
+			return rd;
+		pthread_mutex_unlock(&rd->lock);
+	}
+	return NULL;
+}
+
+/*
+ * Reads @ino as last committed, in one read transaction (size and chunks
+ * of one moment), if the open batch has not changed it: its committed
+ * state is then its state.  Linearizable: every change to @ino answered
+ * before the look at the batch was committed before it, and a reader sees
+ * commits whole and in order.  -EAGAIN: not served here, for any reason
+ * (changed, not a regular file, an SQLite error); s->db answers instead.
+ */
+static int read_committed(struct store *s, struct store_reader *rd,
+			  uint64_t ino, uint64_t off, size_t size, void *buf,
+			  size_t *got)
+{
+	sqlite3_stmt *q = rd->q[RQ_INODE_GET];
+	struct inode_rec r;
+	bool changed;
+	int rc;
+
+	store_lock(s);
+	changed = s->in_batch && inoset_has(&s->batch_inos, ino);
+	store_unlock(s);
+	if (changed)
+		return -EAGAIN;
+	rc = sqlite3_step(rd->q[RQ_BEGIN]);
+	sqlite3_reset(rd->q[RQ_BEGIN]);
+	if (rc != SQLITE_DONE)
+		return -EAGAIN;
+	sqlite3_bind_int64(q, 1, (int64_t)ino);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		rec_from_row(q, 0, &r);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW && S_ISREG(r.mode))
+		rc = do_read(rd->q[RQ_CHUNK_RANGE], s->chunk_size, &r, off,
+			     size, buf, got);
+	else
+		rc = SQLITE_NOTFOUND;
+	if (sqlite3_step(rd->q[RQ_END]) != SQLITE_DONE)
+		sqlite3_exec(rd->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_reset(rd->q[RQ_END]);
+	return rc == SQLITE_DONE ? 0 : -EAGAIN;
 }
 
 int store_read(struct store *s, uint64_t ino, uint64_t off, size_t size,
 	       void *buf, size_t *got)
 {
+	struct store_reader *rd = reader_take(s);
 	struct inode_rec r;
 	int err;
 
+	if (rd) {
+		err = read_committed(s, rd, ino, off, size, buf, got);
+		pthread_mutex_unlock(&rd->lock);
+		if (!err) {
+			__atomic_add_fetch(&s->committed_reads, 1,
+					   __ATOMIC_RELAXED);
+			return 0;
+		}
+	}
 	store_lock(s);
 	err = inode_load(s, ino, &r);
 	if (!err)
 		err = regular(&r);
 	if (!err)
-		err = do_read(s, &r, off, size, buf, got);
+		err = read_locked(s, &r, off, size, buf, got);
 	store_unlock(s);
 	return err;
 }
@@ -564,7 +684,7 @@ static int do_copy(struct store *s, uint64_t src, uint64_t soff,
 	while (*copied < len) {
 		size_t n = (size_t)min64(len - *copied, COPY_PIECE);
 
-		err = do_read(s, &rs, soff + *copied, n, buf, &got);
+		err = read_locked(s, &rs, soff + *copied, n, buf, &got);
 		if (!err && got)
 			err = do_write(s, &rd, doff + *copied, buf, got, touch,
 				       &done);

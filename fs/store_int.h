@@ -29,6 +29,32 @@ struct blog {
 	bool overflow;		/* out of memory: something was not logged */
 };
 
+/* A set of inode numbers: open addressing, 0 marks a free slot. */
+struct inoset {
+	uint64_t *slot;
+	size_t mask;		/* slots - 1; 0 before the first add */
+	size_t n;
+	bool overflow;		/* out of memory: taken to hold every number */
+};
+
+/* The statements of a reader connection. */
+enum rq_id { RQ_BEGIN, RQ_INODE_GET, RQ_CHUNK_RANGE, RQ_END, RQ_COUNT };
+
+/*
+ * A read-only connection to the store, for READ requests of files that the
+ * open batch has not changed (store_data.c): their committed state is
+ * their state, so they need neither s->db nor s->lock, and such reads run
+ * side by side with each other and with everything on s->db.
+ */
+struct store_reader {
+	pthread_mutex_t lock;
+	sqlite3 *db;			/* (rd lock) opened on first use */
+	sqlite3_stmt *q[RQ_COUNT];	/* (rd lock) */
+	bool broken;			/* (rd lock) could not be opened */
+};
+/* As many as reads the kernel keeps in flight on 2 cores, and some. */
+#define STORE_READERS 4
+
 /*
  * Locking rules for struct store:
  *  1. s->lock serialises every use of s->db and every field marked (lock).
@@ -37,11 +63,14 @@ struct blog {
  *  2. s->ckpt_db is used only by the commit thread, without s->lock;
  *     s->watch_db and its fields only by the store_changes() caller.
  *  3. Fields marked (const) are set by store_open() and never change.
+ *  4. A reader's lock guards the reader; it is only ever tried
+ *     (trylock), and s->lock may be taken inside it, not the reverse.
  *
- * Why one connection and one lock: a group commit keeps a write
+ * Why one writing connection and one lock: a group commit keeps a write
  * transaction open across many requests, and only the connection that
- * holds it can read what it wrote.  Page-cache hits never reach the daemon,
- * so the lock is taken only for misses and write-back.
+ * holds it can read what it wrote.  Reads of files the open batch has not
+ * changed go to the readers instead (rule 4).  Page-cache hits never reach
+ * the daemon, so the lock is taken only for misses and write-back.
  */
 struct store {
 	pthread_mutex_t lock;
@@ -54,6 +83,7 @@ struct store {
 	uint64_t batch_bytes;		/* (lock) bytes written in it */
 	int lost_err;			/* (lock) a batch failed to commit */
 	struct blog batch_log;		/* (lock) what the open batch changed */
+	struct inoset batch_inos;	/* (lock) inodes it changed, to ask */
 	struct blog lost_inos;		/* (lock) sorted: fsync must report */
 	struct blog lost_inval;		/* (lock) the kernel must forget */
 	bool lost_all;			/* (lock) every fsync must report */
@@ -84,6 +114,10 @@ struct store {
 	store_event_fn on_event;	/* (lock) */
 	void *event_ctx;		/* (lock) */
 
+	struct store_reader readers[STORE_READERS];
+	unsigned nreaders;		/* (const) 0: every read on s->db */
+	uint64_t committed_reads;	/* (atomic) reads the readers served */
+
 	char *path;			/* (const) */
 	char *dir;			/* (const) directory holding the store */
 	int lock_fd;			/* (const) flock against other mounts */
@@ -113,6 +147,8 @@ struct inode_rec {
 
 /* store.c */
 int store_err(struct store *s, int rc, const char *what);
+const char *stmt_text(enum stmt_id id);
+void batch_changed(struct store *s, uint64_t ino);
 int64_t store_now(void);
 sqlite3_stmt *stmt(struct store *s, enum stmt_id id);
 int run(struct store *s, sqlite3_stmt *q, const char *what);
@@ -158,6 +194,10 @@ void blog_name(struct blog *b, uint64_t parent, const char *name);
 void blog_reset(struct blog *b);
 void blog_free(struct blog *b);
 void blog_lose(struct store *s, int err);
+void inoset_add(struct inoset *set, uint64_t ino);
+bool inoset_has(const struct inoset *set, uint64_t ino);
+void inoset_clear(struct inoset *set);
+void inoset_free(struct inoset *set);
 int lost_take(struct store *s, uint64_t ino);
 void lost_drain(struct store *s, store_change_fn fn, void *ctx);
 

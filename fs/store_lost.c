@@ -11,7 +11,9 @@
  * that the next fsync of each reports the error, as Linux reports a
  * write-back error to fsync; and (2) is handed to the watcher through
  * store_changes(), which makes the kernel drop what it caches of them,
- * as for changes made by other programs.  No FUSE here.
+ * as for changes made by other programs.  The same inodes are kept in a
+ * set, for the read path to ask whether a file has uncommitted changes.
+ * No FUSE here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -180,4 +182,78 @@ void lost_drain(struct store *s, store_change_fn fn, void *ctx)
 			"than could be logged; the kernel may serve stale "
 			"names until their timeouts");
 	blog_free(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The inodes the open batch changed                                  */
+/* ------------------------------------------------------------------ */
+
+static size_t ino_slot(uint64_t ino, size_t mask)
+{
+	/* Fibonacci hashing: consecutive numbers land far apart. */
+	return (size_t)((ino * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static void inoset_put(uint64_t *slot, size_t mask, uint64_t ino)
+{
+	size_t i = ino_slot(ino, mask);
+
+	while (slot[i] && slot[i] != ino)
+		i = (i + 1) & mask;
+	slot[i] = ino;
+}
+
+/* Adds @ino (not 0).  Kept at most half full, so probes stay short. */
+void inoset_add(struct inoset *set, uint64_t ino)
+{
+	size_t slots = set->mask + 1;
+
+	if (set->overflow || inoset_has(set, ino))
+		return;
+	if (!set->slot || 2 * (set->n + 1) > slots) {
+		size_t nslots = set->slot ? 2 * slots : 64;
+		uint64_t *n = calloc(nslots, sizeof(*n));
+
+		if (!n) {
+			set->overflow = true;
+			return;
+		}
+		for (size_t i = 0; set->slot && i < slots; i++)
+			if (set->slot[i])
+				inoset_put(n, nslots - 1, set->slot[i]);
+		free(set->slot);
+		set->slot = n;
+		set->mask = nslots - 1;
+	}
+	inoset_put(set->slot, set->mask, ino);
+	set->n++;
+}
+
+/* Whether @ino may be in the set: true for every number after an
+ * allocation failed. */
+bool inoset_has(const struct inoset *set, uint64_t ino)
+{
+	if (set->overflow)
+		return true;
+	if (!set->slot)
+		return false;
+	for (size_t i = ino_slot(ino, set->mask); set->slot[i];
+	     i = (i + 1) & set->mask)
+		if (set->slot[i] == ino)
+			return true;
+	return false;
+}
+
+void inoset_clear(struct inoset *set)
+{
+	if (set->n)
+		memset(set->slot, 0, (set->mask + 1) * sizeof(*set->slot));
+	set->n = 0;
+	set->overflow = false;
+}
+
+void inoset_free(struct inoset *set)
+{
+	free(set->slot);
+	memset(set, 0, sizeof(*set));
 }

@@ -84,7 +84,7 @@ int inode_save(struct store *s, const struct inode_rec *r)
 {
 	sqlite3_stmt *q = stmt(s, STMT_INODE_UPDATE);
 
-	blog_ino(&s->batch_log, r->ino);
+	batch_changed(s, r->ino);
 	bind_rec(q, r);
 	return run(s, q, "update inode");
 }
@@ -93,7 +93,7 @@ static int inode_insert(struct store *s, const struct inode_rec *r)
 {
 	sqlite3_stmt *q = stmt(s, STMT_INODE_INSERT);
 
-	blog_ino(&s->batch_log, r->ino);
+	batch_changed(s, r->ino);
 	bind_rec(q, r);
 	return run(s, q, "insert inode");
 }
@@ -137,6 +137,7 @@ int inode_purge(struct store *s, uint64_t ino)
 		return err;
 	if (sqlite3_changes(s->db) == 0)
 		return 0; /* linked again, or already gone: keep its data */
+	batch_changed(s, ino);
 	s->ninodes--;
 	for (enum stmt_id id = STMT_CHUNK_DELETE_ALL; !err;) {
 		q = stmt(s, id);

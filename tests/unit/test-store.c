@@ -2378,6 +2378,71 @@ TEST(file_chunks)
 	store_close(s);
 }
 
+/* How many bytes a read of [off, off + len) returns. */
+static size_t read_count(struct store *s, uint64_t ino, uint64_t off,
+			 size_t len)
+{
+	size_t got;
+
+	free(get(s, ino, off, len, &got));
+	return got;
+}
+
+/* Reads of a file the open batch has not changed go to a read-only
+ * connection; they must see exactly what the main one would. */
+TEST(committed_reads)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct store_setattr sa = {.valid = STORE_SET_SIZE};
+	struct store_facts fa;
+	uint64_t f, g, before;
+	struct stat st;
+
+	tmpdir_make(dir, sizeof(dir));
+	path_in(path, sizeof(path), dir, "store.db");
+	struct store *s = file_store(path);
+
+	f = mkreg(s, GFS_ROOT_INO, "f");
+	g = mkreg(s, GFS_ROOT_INO, "g");
+	put(s, f, 0, 20000);
+	/* Uncommitted: the main connection answers. */
+	CHECK(reads_pat(s, f, 0, 20000));
+	store_facts(s, &fa);
+	CHECK_EQ(fa.committed_reads, 0);
+	CHECK_EQ(store_sync(s, 0), 0);
+	CHECK(reads_pat(s, f, 0, 20000));
+	store_facts(s, &fa);
+	CHECK_EQ(fa.committed_reads, 1);
+	before = fa.committed_reads;
+	/* Another file changed in the batch: f still reads committed. */
+	put(s, g, 0, 100);
+	CHECK(reads_pat(s, f, 5000, 9000));
+	CHECK(reads_pat(s, g, 0, 100));
+	store_facts(s, &fa);
+	CHECK_EQ(fa.committed_reads, before + 1);
+	/* f shortened in the batch, then committed: both see the size. */
+	sa.size = 6000;
+	CHECK_EQ(store_setattr(s, f, &sa, &st), 0);
+	CHECK(reads_pat(s, f, 0, 6000));
+	CHECK_EQ(read_count(s, f, 5990, 100), 10);
+	CHECK_EQ(store_sync(s, 0), 0);
+	CHECK(reads_pat(s, f, 0, 6000));
+	CHECK_EQ(read_count(s, f, 5990, 100), 10);
+	store_facts(s, &fa);
+	CHECK_EQ(fa.committed_reads, before + 3);
+	/* Not regular files: answered by the main connection, as before. */
+	{
+		size_t got = 0;
+		unsigned char b[8];
+
+		CHECK_EQ(store_sync(s, 0), 0);
+		CHECK_EQ(store_read(s, GFS_ROOT_INO, 0, 8, b, &got), -EISDIR);
+		CHECK_EQ(store_read(s, 987654, 0, 8, b, &got), -ENOENT);
+	}
+	store_close(s);
+	tmpdir_remove(dir);
+}
+
 TEST(checkpoint)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -3680,6 +3745,7 @@ int main(void)
 	RUN(statfs_file);
 	RUN(facts_and_sync);
 	RUN(file_chunks);
+	RUN(committed_reads);
 	RUN(checkpoint);
 	RUN(version_and_thread_time);
 	RUN(commit_thread_commits_batches);
