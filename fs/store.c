@@ -274,11 +274,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 #undef X
 };
 
-const char *stmt_text(enum stmt_id id)
-{
-	return stmt_sql[id];
-}
-
 static int prepare_all(struct store *s)
 {
 	for (int i = 0; i < STMT_COUNT; i++) {

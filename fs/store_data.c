@@ -31,23 +31,6 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Length of chunk @idx, or -1 when there is none. */
-static int chunk_len(struct store *s, uint64_t ino, uint64_t idx,
-		     int64_t *len)
-{
-	sqlite3_stmt *q = stmt(s, STMT_CHUNK_LEN);
-	int rc;
-
-	sqlite3_bind_int64(q, 1, (int64_t)ino);
-	sqlite3_bind_int64(q, 2, (int64_t)idx);
-	rc = sqlite3_step(q);
-	*len = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_err(s, rc, "chunk length");
-}
-
 /* Loads chunk @idx into s->scratch; *len is -1 when there is none. */
 static int chunk_load(struct store *s, uint64_t ino, uint64_t idx,
 		      int64_t *len)
@@ -78,10 +61,17 @@ static int chunk_load(struct store *s, uint64_t ino, uint64_t idx,
 	return store_err(s, rc, "read chunk");
 }
 
-static int chunk_put(struct store *s, uint64_t ino, uint64_t idx,
-		     const void *data, size_t len)
+/*
+ * Stores chunk @idx: @id is STMT_CHUNK_PUT (insert or replace) or, for a
+ * chunk known to exist, STMT_CHUNK_SET.  An UPDATE that keeps the length
+ * lets SQLite overwrite the record in place, writing only the pages whose
+ * bytes differ: a 4 KiB write into a 64 KiB chunk dirties one page, where
+ * a replace frees and allocates the overflow page and rewrites the leaf.
+ */
+static int chunk_store(struct store *s, enum stmt_id id, uint64_t ino,
+		       uint64_t idx, const void *data, size_t len)
 {
-	sqlite3_stmt *q = stmt(s, STMT_CHUNK_PUT);
+	sqlite3_stmt *q = stmt(s, id);
 
 	sqlite3_bind_int64(q, 1, (int64_t)ino);
 	sqlite3_bind_int64(q, 2, (int64_t)idx);
@@ -91,12 +81,12 @@ static int chunk_put(struct store *s, uint64_t ino, uint64_t idx,
 
 /*
  * Adds chunk @idx if there is none: *added says whether it did (a chunk
- * that exists is left as it was).  One b-tree seek where chunk_len() then
- * chunk_put() take two; each seek of the chunks table copies the whole
+ * that exists is left as it was).  One b-tree seek where a look for it
+ * then a write take two; each seek of the chunks table copies the whole
  * record of every cell it compares with when the record overflows its
  * page (SQLite's index b-trees, which WITHOUT ROWID tables are), so for
  * 64 KiB chunks the seek, not the write, is the cost (perf: 8 % of the
- * daemon's time writing a new file went to the chunk_len() seek).
+ * daemon's time writing a new file went to the extra seek).
  */
 static int chunk_add(struct store *s, uint64_t ino, uint64_t idx,
 		     const void *data, size_t len, bool *added)
@@ -148,8 +138,8 @@ static int chunk_write(struct store *s, struct inode_rec *r, uint64_t idx,
 		       uint32_t coff, const void *src, uint32_t n)
 {
 	uint32_t end = coff + n, newlen;
+	bool added, existed;
 	int64_t old;
-	bool added;
 	int err;
 
 	/* A whole chunk, or one at or past the end of the file, is new
@@ -166,33 +156,27 @@ static int chunk_write(struct store *s, struct inode_rec *r, uint64_t idx,
 			return err;
 		}
 	}
-	err = chunk_len(s, r->ino, idx, &old);
+	/* One seek to read it (a seek costs more than copying the bytes
+	 * a replace would not have needed), one to write it back. */
+	err = chunk_load(s, r->ino, idx, &old);
 	if (err)
 		return err;
-	if (src && coff == 0 && old <= (int64_t)end) {
-		err = chunk_put(s, r->ino, idx, src, end);
-		newlen = end;
-	} else {
-		if (old > 0) {
-			err = chunk_load(s, r->ino, idx, &old);
-			if (err)
-				return err;
-		}
-		if (old < 0)
-			old = 0;
-		newlen = end > old ? end : (uint32_t)old;
-		if (!src && newlen == old)
-			return 0;
-		if (coff > old)
-			memset(s->scratch + old, 0, coff - (uint32_t)old);
-		if (src)
-			memcpy(s->scratch + coff, src, n);
-		else if (end > old)
-			memset(s->scratch + old, 0, end - (uint32_t)old);
-		err = chunk_put(s, r->ino, idx, s->scratch, newlen);
-	}
+	existed = old >= 0;
+	if (old < 0)
+		old = 0;
+	newlen = end > old ? end : (uint32_t)old;
+	if (!src && newlen == old)
+		return 0;
+	if (coff > old)
+		memset(s->scratch + old, 0, coff - (uint32_t)old);
+	if (src)
+		memcpy(s->scratch + coff, src, n);
+	else if (end > old)
+		memset(s->scratch + old, 0, end - (uint32_t)old);
+	err = chunk_store(s, existed ? STMT_CHUNK_SET : STMT_CHUNK_PUT, r->ino,
+			  idx, s->scratch, newlen);
 	if (!err)
-		r->alloc += newlen - (uint64_t)(old > 0 ? old : 0);
+		r->alloc += newlen - (uint64_t)old;
 	return err;
 }
 
@@ -218,7 +202,8 @@ static int chunk_zero(struct store *s, struct inode_rec *r, uint64_t idx,
 		r->alloc -= freed;
 		return err;
 	}
-	return chunk_put(s, r->ino, idx, s->scratch, (size_t)len);
+	return chunk_store(s, STMT_CHUNK_SET, r->ino, idx, s->scratch,
+			   (size_t)len);
 }
 
 static int regular(const struct inode_rec *r)
@@ -289,11 +274,10 @@ static int read_locked(struct store *s, const struct inode_rec *r,
 
 static int reader_open(struct store *s, struct store_reader *rd)
 {
-	const char *sql[RQ_COUNT] = {
-		[RQ_BEGIN] = "BEGIN",
-		[RQ_INODE_GET] = stmt_text(STMT_INODE_GET),
-		[RQ_CHUNK_RANGE] = stmt_text(STMT_CHUNK_RANGE),
-		[RQ_END] = "COMMIT",
+	static const char *const sql[RQ_COUNT] = {
+#define X(id, text) [RQ_##id] = text,
+		READER_STMTS(X)
+#undef X
 	};
 	int rc;
 
@@ -487,8 +471,8 @@ int data_truncate(struct store *s, struct inode_rec *r, uint64_t size)
 			if (err)
 				return err;
 			if (len > keep) {
-				err = chunk_put(s, r->ino, size / cs,
-						s->scratch, keep);
+				err = chunk_store(s, STMT_CHUNK_SET, r->ino,
+						  size / cs, s->scratch, keep);
 				if (err)
 					return err;
 				r->alloc -= (uint64_t)len - keep;

@@ -37,8 +37,12 @@ struct inoset {
 	bool overflow;		/* out of memory: taken to hold every number */
 };
 
-/* The statements of a reader connection. */
-enum rq_id { RQ_BEGIN, RQ_INODE_GET, RQ_CHUNK_RANGE, RQ_END, RQ_COUNT };
+enum rq_id {
+#define X(id, sql) RQ_##id,
+	READER_STMTS(X)
+#undef X
+	RQ_COUNT
+};
 
 /*
  * A read-only connection to the store, for READ requests of files that the
@@ -147,7 +151,6 @@ struct inode_rec {
 
 /* store.c */
 int store_err(struct store *s, int rc, const char *what);
-const char *stmt_text(enum stmt_id id);
 void batch_changed(struct store *s, uint64_t ino);
 int64_t store_now(void);
 sqlite3_stmt *stmt(struct store *s, enum stmt_id id);

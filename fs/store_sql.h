@@ -18,6 +18,19 @@
 	"ino, mode, nlink, uid, gid, size, alloc, rdev, parent, " \
 	"atime, mtime, ctime"
 
+#define INODE_GET_SQL "SELECT " INODE_COLS " FROM inodes WHERE ino = ?1"
+#define CHUNK_RANGE_SQL \
+	"SELECT idx, data FROM chunks WHERE ino = ?1 AND idx BETWEEN ?2 AND ?3 " \
+	"ORDER BY idx"
+
+/* The statements of the read-only connections (store_data.c): one read
+ * transaction per READ. */
+#define READER_STMTS(X) \
+	X(BEGIN, "BEGIN") \
+	X(INODE_GET, INODE_GET_SQL) \
+	X(CHUNK_RANGE, CHUNK_RANGE_SQL) \
+	X(END, "COMMIT")
+
 #define STORE_STMTS(X) \
 	X(BEGIN, "BEGIN IMMEDIATE") \
 	X(COMMIT, "COMMIT") \
@@ -25,7 +38,7 @@
 	X(CHANGELOG_TRIM, "DELETE FROM changelog WHERE seq <= ?1") \
 	X(FREELIST, "PRAGMA freelist_count") \
 	\
-	X(INODE_GET, "SELECT " INODE_COLS " FROM inodes WHERE ino = ?1") \
+	X(INODE_GET, INODE_GET_SQL) \
 	X(INODE_INSERT, "INSERT INTO inodes (" INODE_COLS ") " \
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") \
 	X(INODE_UPDATE, "UPDATE inodes SET mode = ?2, nlink = ?3, uid = ?4, " \
@@ -54,13 +67,11 @@
 		"WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id") \
 	\
 	X(CHUNK_GET, "SELECT data FROM chunks WHERE ino = ?1 AND idx = ?2") \
-	X(CHUNK_LEN, "SELECT length(data) FROM chunks " \
-		"WHERE ino = ?1 AND idx = ?2") \
 	X(CHUNK_PUT, "INSERT OR REPLACE INTO chunks (ino, idx, data) " \
 		"VALUES (?1, ?2, ?3)") \
 	X(CHUNK_ADD, "INSERT INTO chunks (ino, idx, data) VALUES (?1, ?2, ?3)") \
-	X(CHUNK_RANGE, "SELECT idx, data FROM chunks " \
-		"WHERE ino = ?1 AND idx BETWEEN ?2 AND ?3 ORDER BY idx") \
+	X(CHUNK_SET, "UPDATE chunks SET data = ?3 WHERE ino = ?1 AND idx = ?2") \
+	X(CHUNK_RANGE, CHUNK_RANGE_SQL) \
 	X(CHUNK_IDX_FROM, "SELECT idx FROM chunks " \
 		"WHERE ino = ?1 AND idx >= ?2 ORDER BY idx") \
 	X(CHUNK_BYTES, "SELECT total(length(data)) FROM chunks " \
