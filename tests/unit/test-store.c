@@ -2430,6 +2430,33 @@ TEST(committed_reads)
 	CHECK_EQ(read_count(s, f, 5990, 100), 10);
 	store_facts(s, &fa);
 	CHECK_EQ(fa.committed_reads, before + 3);
+	/* Many files changed in one batch, after small ones (the set of
+	 * changed inodes grows and rehashes): each still reads as changed. */
+	{
+		unsigned char x[100];
+		uint64_t many[300];
+		size_t done, got;
+		char name[16];
+
+		memset(x, 0x5a, sizeof(x));
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof(name), "m%d", i);
+			many[i] = mkreg(s, GFS_ROOT_INO, name);
+			put(s, many[i], 0, 100);
+			/* Small batches: the set stays small until the next. */
+			if (i % 20 == 19)
+				CHECK_EQ(store_sync(s, 0), 0);
+		}
+		for (int i = 0; i < 300; i++)
+			CHECK_EQ(store_write(s, many[i], 0, x, 100, true, &done),
+				 0);
+		for (int i = 0; i < 300; i++) {
+			unsigned char *b = get(s, many[i], 0, 100, &got);
+
+			CHECK(got == 100 && !memcmp(b, x, 100));
+			free(b);
+		}
+	}
 	/* Not regular files: answered by the main connection, as before. */
 	{
 		size_t got = 0;
