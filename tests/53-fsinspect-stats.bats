@@ -49,7 +49,8 @@ print(d["store"][sys.argv[2]])
 	run --separate-stderr fsinspect stats --help
 	assert_success
 	for col in OP COUNT RATE ERRORS BYTES BW MEAN P50 P99 SQL TIME SIZE WAL \
-		HIT CACHE COMMITS SYNCS INODES KERNEL INO READS READ_BYTES \
+		HIT CACHE COMMITS SYNCS RO_READS INODES KERNEL INO READS \
+		READ_BYTES \
 		WRITES WRITE_BYTES NLOOKUP NOPEN PATH; do
 		assert_line --regexp "^ $col +[A-Za-z(]"
 	done
@@ -126,6 +127,22 @@ assert 0 <= o["sql"] <= 100
 	run fsinspect stats --json "$MNT"
 	[ "$(store_field commits)" -gt "$c0" ]
 	[ "$(store_field syncs)" -gt "$s0" ]
+}
+
+@test "store facts: READs of a committed file go to read-only connections (RO_READS)" {
+	local r0 sum
+	gfs_start
+	head -c 2000000 /dev/urandom >"$MNT/f"
+	sum=$(sha1sum <"$MNT/f")
+	python3 -c 'import os, sys; os.fsync(os.open(sys.argv[1], os.O_RDONLY))' "$MNT/f"
+	run fsinspect stats --json "$MNT"
+	r0=$(store_field ro_reads)
+	# Evicted, the file is read again through READ requests; committed
+	# and not changed since, it is read beside the main connection.
+	fsinspect evict "$MNT/f" >/dev/null
+	[ "$(sha1sum <"$MNT/f")" = "$sum" ]
+	run fsinspect stats --json "$MNT"
+	[ "$(store_field ro_reads)" -gt "$r0" ]
 }
 
 @test "-i/-c: one sample per interval, counts and rates since the last one" {

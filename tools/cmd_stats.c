@@ -80,6 +80,7 @@ enum {
 	SCOL_CACHE,
 	SCOL_COMMITS,
 	SCOL_SYNCS,
+	SCOL_RO_READS,
 	SCOL_INODES,
 	SCOL_KERNEL,
 };
@@ -93,6 +94,9 @@ static const struct out_column store_columns[] = {
 	[SCOL_COMMITS] = {"COMMITS", 7, NUM, "group commits (in the interval)"},
 	[SCOL_SYNCS] = {"SYNCS", 5, NUM,
 			"commits forced to disk by fsync (in the interval)"},
+	[SCOL_RO_READS] = {"RO_READS", 8, NUM,
+			   "READs served by read-only SQLite connections, "
+			   "beside the main one (in the interval)"},
 	[SCOL_INODES] = {"INODES", 6, NUM, "inodes in the store"},
 	[SCOL_KERNEL] = {"KERNEL", 6, NUM, "inodes the kernel holds"},
 };
@@ -101,7 +105,7 @@ static const struct out_spec store_spec = {
 	.table = "store",
 	.cols = store_columns,
 	.ncols = sizeof(store_columns) / sizeof(store_columns[0]),
-	.defaults = "SIZE,WAL,HIT,CACHE,COMMITS,SYNCS,INODES,KERNEL",
+	.defaults = "SIZE,WAL,HIT,CACHE,COMMITS,SYNCS,RO_READS,INODES,KERNEL",
 };
 
 enum {
@@ -144,7 +148,7 @@ static const struct out_spec inode_spec = {
 struct store_facts {
 	uint64_t file_bytes, wal_bytes, cache_used;
 	uint64_t cache_hits, cache_misses;
-	uint64_t commits, syncs, inodes;
+	uint64_t commits, syncs, ro_reads, inodes;
 };
 
 struct inode_stat {
@@ -302,6 +306,7 @@ static void parse_store(json_object *reply, struct sample *s)
 	f->cache_misses = gmount_u64(st, "cache_misses");
 	f->commits = gmount_u64(st, "commits");
 	f->syncs = gmount_u64(st, "syncs");
+	f->ro_reads = gmount_u64(st, "committed_reads");
 	f->inodes = gmount_u64(st, "inodes");
 	s->kernel_inodes = gmount_u64(reply, "kernel_inodes");
 	s->uptime_ns = gmount_u64(reply, "uptime_ns");
@@ -494,6 +499,8 @@ static char *store_cell(const struct out *o, int id, const void *data)
 		return out_count(o, w->d.commits);
 	case SCOL_SYNCS:
 		return out_count(o, w->d.syncs);
+	case SCOL_RO_READS:
+		return out_count(o, w->d.ro_reads);
 	case SCOL_INODES:
 		return out_count(o, f->inodes);
 	case SCOL_KERNEL:
@@ -519,6 +526,7 @@ static void store_delta(const struct stats_run *r, struct store_row *w)
 	w->d.cache_misses = since(c->cache_misses, p->cache_misses);
 	w->d.commits = since(c->commits, p->commits);
 	w->d.syncs = since(c->syncs, p->syncs);
+	w->d.ro_reads = since(c->ro_reads, p->ro_reads);
 }
 
 struct inode_row {
