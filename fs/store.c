@@ -1246,8 +1246,6 @@ static int set_pragmas(struct store *s, const struct store_params *p,
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %" PRId64,
 		 -(p->cache_kib > 0 ? p->cache_kib : 8192));
 	err = exec_sql(s->db, sql, why, whylen);
-	if (!err && getenv("MMAP"))
-		err = exec_sql(s->db, getenv("MMAP"), why, whylen);
 	if (!err)
 		err = exec_sql(s->db, "PRAGMA temp_store = MEMORY", why,
 			       whylen);
