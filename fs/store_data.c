@@ -360,8 +360,12 @@ static int read_committed(struct store *s, struct store_reader *rd,
 			     size, buf, got);
 	else
 		rc = SQLITE_NOTFOUND;
-	if (sqlite3_step(rd->q[RQ_END]) != SQLITE_DONE)
-		sqlite3_exec(rd->db, "ROLLBACK", NULL, NULL, NULL);
+	/* A read transaction left open would hold the WAL from being
+	 * checkpointed past it, and refuse the next BEGIN. */
+	if (sqlite3_step(rd->q[RQ_END]) != SQLITE_DONE) {
+		sqlite3_step(rd->q[RQ_ABORT]);
+		sqlite3_reset(rd->q[RQ_ABORT]);
+	}
 	sqlite3_reset(rd->q[RQ_END]);
 	return rc == SQLITE_DONE ? 0 : -EAGAIN;
 }
