@@ -302,12 +302,13 @@ static void batch_lost(struct store *s, int err)
 	s->batch_bytes = 0;
 }
 
-/* @ino was changed by the open batch: logged for the day it is lost, and
- * for the read path (store_data.c), which must not read it committed. */
+/* @ino was changed by the open batch: kept for the read path
+ * (store_data.c), which must not read it committed, and logged once for
+ * the day the batch is lost. */
 void batch_changed(struct store *s, uint64_t ino)
 {
-	blog_ino(&s->batch_log, ino);
-	inoset_add(&s->batch_inos, ino);
+	if (inoset_add(&s->batch_inos, ino))
+		blog_ino(&s->batch_log, ino);
 }
 
 static void event(struct store *s, enum store_event ev, uint64_t bytes,
@@ -552,8 +553,7 @@ int wop_end(struct store *s, int err)
 		/* SQLite rolled the whole transaction back (I/O error, full
 		 * disk while spilling the cache), or the lines above did:
 		 * the batch is gone. */
-		if (s->in_batch)
-			batch_lost(s, err ? err : -EIO);
+		batch_lost(s, err ? err : -EIO);
 	} else if (s->batch_bytes >= STORE_BATCH_MAX_BYTES) {
 		int cerr = batch_commit(s, false);
 
@@ -1530,6 +1530,7 @@ static int store_alloc(const struct store_params *p, struct store **out)
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	pthread_mutex_init(&s->batch_inos.lock, NULL);
 	for (int i = 0; i < STORE_READERS; i++)
 		pthread_mutex_init(&s->readers[i].lock, NULL);
 	*out = s;

@@ -62,8 +62,8 @@ static int chunk_load(struct store *s, uint64_t ino, uint64_t idx,
 }
 
 /*
- * Stores chunk @idx: @id is STMT_CHUNK_PUT (insert or replace) or, for a
- * chunk known to exist, STMT_CHUNK_SET.  An UPDATE that keeps the length
+ * Stores chunk @idx: @id is STMT_CHUNK_ADD for a chunk known not to exist,
+ * STMT_CHUNK_SET for one known to exist.  An UPDATE that keeps the length
  * lets SQLite overwrite the record in place, writing only the pages whose
  * bytes differ: a 4 KiB write into a 64 KiB chunk dirties one page, where
  * a replace frees and allocates the overflow page and rewrites the leaf.
@@ -173,7 +173,7 @@ static int chunk_write(struct store *s, struct inode_rec *r, uint64_t idx,
 		memcpy(s->scratch + coff, src, n);
 	else if (end > old)
 		memset(s->scratch + old, 0, end - (uint32_t)old);
-	err = chunk_store(s, existed ? STMT_CHUNK_SET : STMT_CHUNK_PUT, r->ino,
+	err = chunk_store(s, existed ? STMT_CHUNK_SET : STMT_CHUNK_ADD, r->ino,
 			  idx, s->scratch, newlen);
 	if (!err)
 		r->alloc += newlen - (uint64_t)old;
@@ -338,13 +338,11 @@ static int read_committed(struct store *s, struct store_reader *rd,
 {
 	sqlite3_stmt *q = rd->q[RQ_INODE_GET];
 	struct inode_rec r;
-	bool changed;
 	int rc;
 
-	store_lock(s);
-	changed = s->in_batch && inoset_has(&s->batch_inos, ino);
-	store_unlock(s);
-	if (changed)
+	/* Empty but while a batch is open: committed or lost, it is
+	 * cleared. */
+	if (inoset_has(&s->batch_inos, ino))
 		return -EAGAIN;
 	rc = sqlite3_step(rd->q[RQ_BEGIN]);
 	sqlite3_reset(rd->q[RQ_BEGIN]);

@@ -29,8 +29,10 @@ struct blog {
 	bool overflow;		/* out of memory: something was not logged */
 };
 
-/* A set of inode numbers: open addressing, 0 marks a free slot. */
+/* A set of inode numbers: open addressing, 0 marks a free slot.  Its own
+ * lock guards it (rule 5 below). */
 struct inoset {
+	pthread_mutex_t lock;
 	uint64_t *slot;
 	size_t mask;		/* slots - 1; 0 before the first add */
 	size_t n;
@@ -62,13 +64,16 @@ struct store_reader {
 /*
  * Locking rules for struct store:
  *  1. s->lock serialises every use of s->db and every field marked (lock).
- *     It is the innermost lock of the daemon: nothing else is taken while
- *     it is held, and no FUSE reply is sent under it.
+ *     Nothing but rule 5's lock is taken while it is held, and no FUSE
+ *     reply is sent under it.
  *  2. s->ckpt_db is used only by the commit thread, without s->lock;
  *     s->watch_db and its fields only by the store_changes() caller.
  *  3. Fields marked (const) are set by store_open() and never change.
  *  4. A reader's lock guards the reader; it is only ever tried
- *     (trylock), and s->lock may be taken inside it, not the reverse.
+ *     (trylock), and released before s->lock is taken.
+ *  5. s->batch_inos has its own lock, the innermost of all: requests
+ *     take it under s->lock, readers alone, so that a READ never waits
+ *     for the main connection's requests and commits.
  *
  * Why one writing connection and one lock: a group commit keeps a write
  * transaction open across many requests, and only the connection that
@@ -87,7 +92,7 @@ struct store {
 	uint64_t batch_bytes;		/* (lock) bytes written in it */
 	int lost_err;			/* (lock) a batch failed to commit */
 	struct blog batch_log;		/* (lock) what the open batch changed */
-	struct inoset batch_inos;	/* (lock) inodes it changed, to ask */
+	struct inoset batch_inos;	/* (rule 5) inodes it changed */
 	struct blog lost_inos;		/* (lock) sorted: fsync must report */
 	struct blog lost_inval;		/* (lock) the kernel must forget */
 	bool lost_all;			/* (lock) every fsync must report */
@@ -197,8 +202,8 @@ void blog_name(struct blog *b, uint64_t parent, const char *name);
 void blog_reset(struct blog *b);
 void blog_free(struct blog *b);
 void blog_lose(struct store *s, int err);
-void inoset_add(struct inoset *set, uint64_t ino);
-bool inoset_has(const struct inoset *set, uint64_t ino);
+bool inoset_add(struct inoset *set, uint64_t ino);
+bool inoset_has(struct inoset *set, uint64_t ino);
 void inoset_clear(struct inoset *set);
 void inoset_free(struct inoset *set);
 int lost_take(struct store *s, uint64_t ino);

@@ -203,20 +203,42 @@ static void inoset_put(uint64_t *slot, size_t mask, uint64_t ino)
 	slot[i] = ino;
 }
 
-/* Adds @ino (not 0).  Kept at most half full, so probes stay short. */
-void inoset_add(struct inoset *set, uint64_t ino)
+/* Whether @ino is in the set.  Set lock held. */
+static bool has_locked(const struct inoset *set, uint64_t ino)
+{
+	if (!set->slot)
+		return false;
+	for (size_t i = ino_slot(ino, set->mask); set->slot[i];
+	     i = (i + 1) & set->mask)
+		if (set->slot[i] == ino)
+			return true;
+	return false;
+}
+
+/*
+ * Adds @ino (not 0); kept at most half full, so probes stay short.  False
+ * when it was in the set already; true when it was not, and for every
+ * number once an allocation failed (the set then holds every number).
+ */
+bool inoset_add(struct inoset *set, uint64_t ino)
 {
 	size_t slots = set->mask + 1;
+	bool fresh = true;
 
-	if (set->overflow || inoset_has(set, ino))
-		return;
+	pthread_mutex_lock(&set->lock);
+	if (set->overflow)
+		goto out;
+	if (has_locked(set, ino)) {
+		fresh = false;
+		goto out;
+	}
 	if (!set->slot || 2 * (set->n + 1) > slots) {
 		size_t nslots = set->slot ? 2 * slots : 64;
 		uint64_t *n = calloc(nslots, sizeof(*n));
 
 		if (!n) {
 			set->overflow = true;
-			return;
+			goto out;
 		}
 		for (size_t i = 0; set->slot && i < slots; i++)
 			if (set->slot[i])
@@ -227,33 +249,37 @@ void inoset_add(struct inoset *set, uint64_t ino)
 	}
 	inoset_put(set->slot, set->mask, ino);
 	set->n++;
+out:
+	pthread_mutex_unlock(&set->lock);
+	return fresh;
 }
 
 /* Whether @ino may be in the set: true for every number after an
  * allocation failed. */
-bool inoset_has(const struct inoset *set, uint64_t ino)
+bool inoset_has(struct inoset *set, uint64_t ino)
 {
-	if (set->overflow)
-		return true;
-	if (!set->slot)
-		return false;
-	for (size_t i = ino_slot(ino, set->mask); set->slot[i];
-	     i = (i + 1) & set->mask)
-		if (set->slot[i] == ino)
-			return true;
-	return false;
+	bool has;
+
+	pthread_mutex_lock(&set->lock);
+	has = set->overflow || has_locked(set, ino);
+	pthread_mutex_unlock(&set->lock);
+	return has;
 }
 
 void inoset_clear(struct inoset *set)
 {
+	pthread_mutex_lock(&set->lock);
 	if (set->n)
 		memset(set->slot, 0, (set->mask + 1) * sizeof(*set->slot));
 	set->n = 0;
 	set->overflow = false;
+	pthread_mutex_unlock(&set->lock);
 }
 
 void inoset_free(struct inoset *set)
 {
 	free(set->slot);
-	memset(set, 0, sizeof(*set));
+	set->slot = NULL;
+	set->mask = set->n = 0;
+	pthread_mutex_destroy(&set->lock);
 }

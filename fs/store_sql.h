@@ -68,8 +68,6 @@
 		"WHERE d.parent = ?1 AND d.id > ?2 ORDER BY d.id") \
 	\
 	X(CHUNK_GET, "SELECT data FROM chunks WHERE ino = ?1 AND idx = ?2") \
-	X(CHUNK_PUT, "INSERT OR REPLACE INTO chunks (ino, idx, data) " \
-		"VALUES (?1, ?2, ?3)") \
 	X(CHUNK_ADD, "INSERT INTO chunks (ino, idx, data) VALUES (?1, ?2, ?3)") \
 	X(CHUNK_SET, "UPDATE chunks SET data = ?3 WHERE ino = ?1 AND idx = ?2") \
 	X(CHUNK_RANGE, CHUNK_RANGE_SQL) \

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "fs.h"
 #include "log.h"
 #include "watch.h"
